@@ -1,0 +1,123 @@
+/**
+ * What a test file needs from the shared control plane started by `test/run.ts`: an admin client,
+ * a fresh namespace per test, kubectl, and polling helpers. Run on its own (`node --test file`),
+ * a test file starts a private control plane instead, stopped when the process exits.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KubeConfig } from '@kubernetes/client-node';
+import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
+import { RestClient } from '../../src/kube/rest.ts';
+import { ControlPlane, type ControlPlaneInfo, kubeconfigYaml, serviceAccountToken } from './control-plane.ts';
+
+let shared: Promise<{ info: ControlPlaneInfo; client: RestClient }> | undefined;
+
+/** The shared control plane of this test run. */
+export function testEnv(): Promise<{ info: ControlPlaneInfo; client: RestClient }> {
+  shared ??= (async () => {
+    const file = process.env.DORIS_TEST_ENV;
+    let info: ControlPlaneInfo;
+    if (file !== undefined) {
+      info = JSON.parse(readFileSync(file, 'utf8')) as ControlPlaneInfo;
+    } else {
+      const cp = await ControlPlane.start();
+      process.once('beforeExit', () => void cp.stop());
+      info = cp.info;
+    }
+    const client = await RestClient.fromKubeconfigFile(info.kubeconfigPath);
+    process.once('beforeExit', () => client.close());
+    return { info, client };
+  })();
+  return shared;
+}
+
+/** A client that acts as a ServiceAccount, with a token from the TokenRequest API. */
+export async function clientAs(namespace: string, serviceAccount: string): Promise<RestClient> {
+  const { info, client } = await testEnv();
+  const token = await serviceAccountToken(client, namespace, serviceAccount);
+  const kc = new KubeConfig();
+  kc.loadFromString(kubeconfigYaml(info.server, info.caPem, token));
+  return RestClient.fromKubeConfig(kc);
+}
+
+/** Creates a namespace for one test and deletes it when the test ends. */
+export async function newNamespace(t: TestContext, prefix = 'test'): Promise<string> {
+  const { client } = await testEnv();
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await client.request({
+    method: 'POST',
+    path: collectionPath(builtin.Namespace),
+    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+  });
+  t.after(async () => {
+    await client
+      .request({ method: 'DELETE', path: objectPath(builtin.Namespace, undefined, name) })
+      .catch(() => {});
+  });
+  // Pods are refused until the service-account controller has made the namespace's `default`.
+  await eventually(
+    async () => {
+      await client.request({ method: 'GET', path: objectPath(builtin.ServiceAccount, name, 'default') });
+      return true;
+    },
+    { timeoutMs: 20_000, what: `default ServiceAccount in ${name}` },
+  );
+  return name;
+}
+
+export interface EventuallyOptions {
+  /** @default 30000 */
+  readonly timeoutMs?: number;
+  /** @default 100 */
+  readonly intervalMs?: number;
+  /** Names what is awaited in the failure message. */
+  readonly what?: string;
+}
+
+/**
+ * Polls `check` until it returns a value other than false/undefined and returns that value; a
+ * thrown error counts as "not yet". Fails with the last error or value after the timeout.
+ */
+export async function eventually<T>(
+  check: () => Promise<T | false | undefined> | T | false | undefined,
+  opts: EventuallyOptions = {},
+): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== false && value !== undefined) return value;
+      last = value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const detail = last instanceof Error ? last.message : JSON.stringify(last);
+      throw new Error(
+        `timed out after ${opts.timeoutMs ?? 30_000} ms waiting for ${opts.what ?? 'condition'}: ${detail}`,
+      );
+    }
+    await sleep(opts.intervalMs ?? 100);
+  }
+}
+
+export interface KubectlResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the machine's kubectl against the test control plane. */
+export async function kubectl(args: readonly string[], input?: string): Promise<KubectlResult> {
+  const { info } = await testEnv();
+  const res = spawnSync('kubectl', [`--kubeconfig=${info.kubeconfigPath}`, ...args], {
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: res.status ?? 1, stdout: res.stdout ?? '', stderr: res.stderr ?? '' };
+}
