@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 command -v kubectl >/dev/null || { echo "setup: kubectl (1.27-1.33) is expected on the machine" >&2; exit 1; }
 
 # Debian packages: command -> package.
-declare -A packages=([setpriv]=util-linux)
+declare -A packages=([setpriv]=util-linux [mysql]=default-mysql-client)
 missing=()
 for cmd in "${!packages[@]}"; do
   command -v "$cmd" >/dev/null || missing+=("${packages[$cmd]}")

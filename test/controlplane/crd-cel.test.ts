@@ -82,7 +82,7 @@ test('a CRD with a CEL rule refuses a bad object with the rule message', async (
   );
   assert.ok(err instanceof ApiError, `expected a refusal, got ${String(err)}`);
   assert.equal(err.status, 422);
-  assert.match(err.message, /spec\.electionNumber: Invalid value: .*: electionNumber must be odd/);
+  assert.match(err.message, /spec\.electionNumber: Invalid value: .*electionNumber must be odd/);
 
   // kubectl shows the same message to a user.
   const manifest = JSON.stringify({
