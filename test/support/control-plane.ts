@@ -26,6 +26,8 @@ export interface ControlPlaneOptions {
   readonly zones?: readonly string[];
   /** Keep the temporary folder after stop (for debugging). @default false */
   readonly keepDir?: boolean;
+  /** Extra kube-apiserver flags, e.g. `--watch-cache=false`. */
+  readonly apiServerArgs?: readonly string[];
 }
 
 /** Where a running control plane can be reached; serialisable, so test processes can share one. */
@@ -35,6 +37,7 @@ export interface ControlPlaneInfo {
   readonly kubeconfigPath: string;
   readonly token: string;
   readonly caPem: string;
+  readonly etcdUrl: string;
   /** Pod IPs come from `${podNetwork}.0.0/16`, node i from `${podNetwork}.i.0/24`. */
   readonly podNetwork: string;
   readonly nodeNames: readonly string[];
@@ -153,6 +156,7 @@ export class ControlPlane {
           '--enable-priority-and-fairness=false',
           '--profiling=false',
           '--v=1',
+          ...(opts.apiServerArgs ?? []),
         ],
       }),
       controllerManager: new Component({
@@ -197,6 +201,7 @@ export class ControlPlane {
       kubeconfigPath,
       token,
       caPem: ca.certPem,
+      etcdUrl: `http://127.0.0.1:${etcdPort}`,
       podNetwork,
       nodeNames,
       logs: Object.fromEntries(Object.values(components).map((c) => [c.spec.name, c.spec.logPath])),
@@ -241,6 +246,18 @@ export class ControlPlane {
     if (downMs > 0) await sleep(downMs);
     this.components.apiserver.start();
     await this.waitApiServerReady();
+  }
+
+  /** Compacts etcd's history up to now: watches from older resourceVersions then get 410 Gone. */
+  async compactEtcd(): Promise<number> {
+    const post = async (path: string, body: object) => {
+      const res = await fetch(`${this.info.etcdUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
+      if (!res.ok) throw new Error(`etcd ${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { header: { revision: string } };
+    };
+    const { header } = await post('/v3/kv/range', { key: Buffer.from('/').toString('base64') });
+    await post('/v3/kv/compaction', { revision: header.revision, physical: true });
+    return Number(header.revision);
   }
 
   /** A token for a ServiceAccount, so a test can act as it. */

@@ -1,0 +1,239 @@
+/**
+ * The manager runs controllers over shared caches: it serves metrics and probes, starts the
+ * caches at once (so a standby is warm), and starts controllers only while it holds the leader
+ * lease. Losing the lease stops the manager: a controller that is no longer sure it is alone must
+ * not act (the process exits and is restarted, as with controller-runtime).
+ */
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { ResourceType } from '../kube/resources.ts';
+import type { RestClient } from '../kube/rest.ts';
+import { Applier } from './apply.ts';
+import { Cache } from './cache.ts';
+import { Controller, type MapFunc, type Reconciler } from './controller.ts';
+import { EventRecorder } from './events.ts';
+import { close, serve } from './http.ts';
+import { LeaderElector } from './leader.ts';
+import { OperatorMetrics } from './metrics.ts';
+import { controllerOf, type KubeObject, keyOf } from './object.ts';
+
+export interface ManagerOptions {
+  readonly client: RestClient;
+  readonly logger: Logger;
+  /** Namespaces to watch; all when empty. */
+  readonly namespaces?: readonly string[];
+  /** Only primary objects matching this label selector are reconciled (operator sharding). */
+  readonly labelSelector?: string;
+  readonly leaderElection?: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly leaseDurationMs?: number;
+    readonly renewDeadlineMs?: number;
+    readonly retryPeriodMs?: number;
+  };
+  /** Identity in leases and events, e.g. the pod name. */
+  readonly identity: string;
+  /** `host:port` for /metrics; `0` disables. */
+  readonly metricsAddress?: string;
+  /** `host:port` for /healthz and /readyz; `0` disables. */
+  readonly probeAddress?: string;
+  /** Workers per controller. @default 2 */
+  readonly concurrency?: number;
+  readonly resyncMs?: number;
+  readonly metrics?: OperatorMetrics;
+}
+
+interface Registration {
+  readonly name: string;
+  readonly primary: ResourceType;
+  readonly owns: ResourceType[];
+  readonly watches: { type: ResourceType; map: MapFunc }[];
+  concurrency?: number;
+}
+
+export class ControllerBuilder {
+  private readonly manager: Manager;
+  private readonly reg: Registration;
+
+  constructor(manager: Manager, name: string, primary: ResourceType) {
+    this.manager = manager;
+    this.reg = { name, primary, owns: [], watches: [] };
+  }
+
+  /** Children whose controlling owner is a primary object requeue that owner. */
+  owns(type: ResourceType): this {
+    this.reg.owns.push(type);
+    return this;
+  }
+
+  /** Any change of `type` requeues the primary objects `map` names. */
+  watches(type: ResourceType, map: MapFunc): this {
+    this.reg.watches.push({ type, map });
+    return this;
+  }
+
+  withConcurrency(n: number): this {
+    this.reg.concurrency = n;
+    return this;
+  }
+
+  complete(reconcile: Reconciler): Controller {
+    return this.manager.register(this.reg, reconcile);
+  }
+}
+
+export class Manager {
+  readonly cache: Cache;
+  readonly metrics: OperatorMetrics;
+  readonly applier: Applier;
+  readonly events: EventRecorder;
+  readonly client: RestClient;
+  readonly logger: Logger;
+  private readonly opts: ManagerOptions;
+  private readonly controllers: Controller[] = [];
+  private servers: (Server | undefined)[] = [];
+  private elector: LeaderElector | undefined;
+  private controllersStarted = false;
+  private stopping: Promise<void> | undefined;
+  private lostLeadership: (() => void) | undefined;
+  /** Resolves when the manager stops on its own (leadership lost). */
+  readonly lost: Promise<void>;
+
+  constructor(opts: ManagerOptions) {
+    this.opts = opts;
+    this.client = opts.client;
+    this.logger = opts.logger;
+    this.metrics = opts.metrics ?? new OperatorMetrics();
+    this.cache = new Cache(opts.client, {
+      namespaces: opts.namespaces,
+      resyncMs: opts.resyncMs,
+      logger: opts.logger,
+    });
+    this.applier = new Applier(opts.client);
+    this.events = new EventRecorder(opts.client, { instance: opts.identity, logger: opts.logger });
+    opts.client.onRequest((method, code, seconds) => {
+      this.metrics.apiRequests.inc({ method, code: String(code) });
+      this.metrics.apiLatency.observe({ method }, seconds);
+    });
+    this.lost = new Promise((resolve) => {
+      this.lostLeadership = resolve;
+    });
+  }
+
+  /** The primary informers honour the manager's label selector; everything else is unfiltered. */
+  primarySelector(): string | undefined {
+    return this.opts.labelSelector;
+  }
+
+  controller(name: string, primary: ResourceType): ControllerBuilder {
+    return new ControllerBuilder(this, name, primary);
+  }
+
+  register(reg: Registration, reconcile: Reconciler): Controller {
+    const controller = new Controller({
+      name: reg.name,
+      reconcile,
+      concurrency: reg.concurrency ?? this.opts.concurrency,
+      logger: this.logger,
+      metrics: this.metrics,
+    });
+    for (const i of this.cache.informersFor(reg.primary, this.opts.labelSelector)) {
+      controller.watch(i, (o) => [keyOf(o)]);
+    }
+    for (const type of reg.owns) {
+      for (const i of this.cache.informersFor(type)) {
+        controller.watch(i, (o) => {
+          const owner = controllerOf(o);
+          return owner !== undefined &&
+            owner.kind === reg.primary.kind &&
+            owner.apiVersion.startsWith(reg.primary.group)
+            ? [keyOf({ namespace: o.metadata.namespace, name: owner.name })]
+            : [];
+        });
+      }
+    }
+    for (const w of reg.watches) for (const i of this.cache.informersFor(w.type)) controller.watch(i, w.map);
+    this.controllers.push(controller);
+    return controller;
+  }
+
+  /** Serves probes and metrics, starts the caches, and campaigns for leadership (if configured). */
+  async start(): Promise<void> {
+    this.servers = await Promise.all([
+      serve(this.opts.metricsAddress ?? '0', {
+        '/metrics': async () => ({
+          status: 200,
+          body: await this.metrics.registry.metrics(),
+          contentType: this.metrics.registry.contentType,
+        }),
+      }),
+      serve(this.opts.probeAddress ?? '0', {
+        '/healthz': async () => ({ status: 200, body: 'ok\n' }),
+        '/readyz': async () =>
+          this.cache.synced ? { status: 200, body: 'ok\n' } : { status: 503, body: 'caches not synced\n' },
+      }),
+    ]);
+    this.cache.start();
+    const le = this.opts.leaderElection;
+    if (le === undefined) {
+      await this.startControllers();
+      return;
+    }
+    this.metrics.leader.set({ name: le.name }, 0);
+    this.elector = new LeaderElector(this.client, {
+      ...le,
+      identity: this.opts.identity,
+      logger: this.logger,
+      onLeadership: (leading) => this.metrics.leader.set({ name: le.name }, leading ? 1 : 0),
+    });
+    void this.elector
+      .run(() => {
+        void this.startControllers();
+      })
+      .then(() => {
+        if (this.stopping === undefined) {
+          void this.stop().then(() => this.lostLeadership?.());
+        }
+      });
+  }
+
+  get isLeader(): boolean {
+    return this.elector?.isLeader ?? this.controllersStarted;
+  }
+
+  /** Address a server listens on (tests use port 0). */
+  address(which: 'metrics' | 'probe'): { port: number } | undefined {
+    const server = this.servers[which === 'metrics' ? 0 : 1];
+    const a = server?.address();
+    return a !== null && typeof a === 'object' ? { port: a.port } : undefined;
+  }
+
+  private async startControllers(): Promise<void> {
+    if (this.controllersStarted || this.stopping !== undefined) return;
+    await this.cache.waitForSync();
+    if (this.stopping !== undefined) return;
+    this.controllersStarted = true;
+    for (const c of this.controllers) c.start();
+    this.logger.info({ controllers: this.controllers.map((c) => c.name) }, 'controllers started');
+  }
+
+  /** Graceful stop: finish in-flight reconciles, release the lease, stop caches and servers. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.all(this.controllers.map((c) => c.stop()));
+      await this.elector?.stop();
+      await this.cache.stop();
+      await Promise.all(this.servers.map(close));
+      this.client.close();
+    })();
+    return this.stopping;
+  }
+}
+
+/** Maps any object to the primary named by one of its labels (e.g. pods to their cluster). */
+export function byLabel(label: string): MapFunc {
+  return (o: KubeObject) => {
+    const name = o.metadata.labels?.[label];
+    return name === undefined ? [] : [keyOf({ namespace: o.metadata.namespace, name })];
+  };
+}
