@@ -1,0 +1,6 @@
+/** Every controller the manager runs; each sets itself up on the manager (informers, watches). */
+import type { Manager } from './runtime/manager.ts';
+
+export type ControllerSetup = (manager: Manager) => void;
+
+export const controllers: readonly ControllerSetup[] = [];

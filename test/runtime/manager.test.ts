@@ -1,0 +1,68 @@
+/** A manager serves metrics and probes, and its controllers follow owned objects back to their owner. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { builtin, collectionPath } from '../../src/kube/resources.ts';
+import { RestClient } from '../../src/kube/rest.ts';
+import { done } from '../../src/runtime/controller.ts';
+import { silentLogger } from '../../src/runtime/log.ts';
+import { Manager } from '../../src/runtime/manager.ts';
+import type { KubeObject } from '../../src/runtime/object.ts';
+import { eventually, newNamespace, testEnv } from '../support/env.ts';
+
+test('owned objects requeue their owner; metrics and probes are served', async (t) => {
+  const { client, info } = await testEnv();
+  const ns = await newNamespace(t, 'mgr');
+  const manager = new Manager({
+    client: await RestClient.fromKubeconfigFile(info.kubeconfigPath),
+    logger: silentLogger,
+    identity: 'test',
+    namespaces: [ns],
+    metricsAddress: '127.0.0.1:0',
+    probeAddress: '127.0.0.1:0',
+  });
+  const seen: string[] = [];
+  // Primary: ConfigMaps; owned: Secrets whose controller is a ConfigMap.
+  manager
+    .controller('owners', builtin.ConfigMap)
+    .owns(builtin.Secret)
+    .complete(async ({ key }) => {
+      seen.push(`${key.namespace}/${key.name}`);
+      return done;
+    });
+  await manager.start();
+  t.after(() => manager.stop());
+
+  const owner = await client.request<KubeObject>({
+    method: 'POST',
+    path: collectionPath(builtin.ConfigMap, ns),
+    body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner' } },
+  });
+  await eventually(() => seen.includes(`${ns}/owner`), { what: 'the owner reconciled' });
+  const before = seen.length;
+  await client.request({
+    method: 'POST',
+    path: collectionPath(builtin.Secret, ns),
+    body: {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: 'child',
+        ownerReferences: [
+          { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid, controller: true },
+        ],
+      },
+    },
+  });
+  await eventually(() => seen.slice(before).includes(`${ns}/owner`), {
+    what: 'the child to requeue its owner',
+  });
+
+  const probe = manager.address('probe')?.port;
+  const metrics = manager.address('metrics')?.port;
+  assert.equal((await fetch(`http://127.0.0.1:${probe}/healthz`)).status, 200);
+  assert.equal((await fetch(`http://127.0.0.1:${probe}/readyz`)).status, 200);
+  const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
+  assert.match(text, /controller_runtime_reconcile_total\{controller="owners",result="success"\} \d+/);
+  assert.match(text, /workqueue_adds_total\{name="owners"\} \d+/);
+  assert.match(text, /rest_client_requests_total\{method="WATCH",code="200"\} \d+/);
+});
