@@ -120,6 +120,8 @@ export async function benchCache(client: RestClient, namespace: string, n: numbe
   gc?.();
   const heapBytes = process.memoryUsage().heapUsed - before;
   const objects = informer.store.size;
+  if (objects < n)
+    throw new Error(`expected at least ${n} objects in ${namespace}, the cache holds ${objects}`);
   await informer.stop();
   return {
     objects,

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /** The `doris-operator` command: manager, webhook, crds. */
 import { Command } from 'commander';
+import { crdsCommand } from './crds.ts';
 import { managerCommand } from './manager.ts';
 
 const program = new Command('doris-operator')
   .description('Kubernetes operator for Apache Doris')
   .showHelpAfterError()
-  .addCommand(managerCommand());
+  .addCommand(managerCommand())
+  .addCommand(crdsCommand());
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,13 @@
+/**
+ * Every CRD of the operator, in a stable order: what `doris-operator crds` prints and what
+ * `npm run gen:crds` writes under config/crd/bases/. New kinds are added to `kinds` here.
+ */
+import type { z } from 'zod';
+import type { CustomResourceDefinition, Kind } from './schema/kind.ts';
+import { dorisClusterKind } from './v1alpha1/doris-cluster.ts';
+
+export const kinds: readonly Kind<z.ZodType, z.ZodType>[] = [dorisClusterKind];
+
+export function allCrds(): CustomResourceDefinition[] {
+  return kinds.map((k) => k.crd());
+}

@@ -1,0 +1,26 @@
+/** The doris.cloudnative.dev/v1alpha1 API: kinds, their types, defaults and the keys the operator owns. */
+export { type Condition, conditionSchema } from './conditions.ts';
+export {
+  type DorisCluster,
+  type DorisClusterSpec,
+  type DorisClusterStatus,
+  dorisClusterKind,
+  dorisClusterSpecSchema,
+} from './doris-cluster.ts';
+export {
+  defaultElectionNumber,
+  defaultImage,
+  InvalidSpecError,
+  type ResolvedDorisClusterSpec,
+  withDefaults,
+} from './doris-cluster-defaults.ts';
+export { apiVersion, category, group, version } from './group.ts';
+export {
+  type Component,
+  configFileName,
+  findOwnedKeys,
+  type OwnedKey,
+  ownedConfigKeys,
+} from './owned-config.ts';
+export { operatorEnvNames, reservedLabelPrefixes } from './pod.ts';
+export { phases } from './status.ts';

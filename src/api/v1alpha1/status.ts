@@ -1,0 +1,121 @@
+/**
+ * What the operator reports about a DorisCluster. Membership and health come from Doris itself
+ * (SHOW FRONTENDS / SHOW BACKENDS through the master FE), not from pods: a Ready pod does not mean
+ * the FE registered the BE or that a decommission finished. When the FE cannot be reached the
+ * member view keeps its last `observedAt` and the Ready condition says why (Unknown is not healthy).
+ */
+import { z } from 'zod';
+import { listMap, timestamp } from '../schema/fields.ts';
+import { conditionsSchema } from './conditions.ts';
+
+export const phases = [
+  'Pending',
+  'Creating',
+  'Ready',
+  'Upgrading',
+  'Scaling',
+  'Recovering',
+  'Degraded',
+  'Paused',
+] as const;
+
+export const memberStatusSchema = z
+  .object({
+    podName: z.string().describe('Name of the pod of this member.'),
+    host: z.string().optional().describe('Host the member is registered under in Doris (the pod FQDN).'),
+    role: z
+      .enum(['FOLLOWER', 'OBSERVER', 'BACKEND', 'COMPUTE', 'BROKER'])
+      .describe('Role in Doris: FOLLOWER or OBSERVER (FE), BACKEND (BE), COMPUTE (CN) or BROKER.'),
+    alive: z
+      .boolean()
+      .optional()
+      .describe('Whether Doris reports the member alive (its heartbeats succeed).'),
+    isMaster: z.boolean().optional().describe('Whether this FE is the master.'),
+    version: z.string().optional().describe('Doris version the member reports.'),
+    tabletNum: z.int().min(0).optional().describe('Number of tablets on this BE (0 for other components).'),
+    decommission: z
+      .enum(['None', 'Decommissioning', 'Decommissioned'])
+      .optional()
+      .describe('Decommission state of a BE: None, Decommissioning (tablets moving away) or Decommissioned.'),
+    lastHeartbeat: timestamp('Last successful heartbeat Doris recorded.').optional(),
+    errMsg: z.string().optional().describe('Last heartbeat error Doris recorded, if any.'),
+  })
+  .describe('One member as Doris sees it.');
+
+export const componentStatusSchema = z
+  .object({
+    replicas: z.int().min(0).optional().describe('Desired number of members.'),
+    readyReplicas: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('Members whose pod is ready and which Doris reports alive.'),
+    updatedReplicas: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('Members running the target image and configuration.'),
+    ready: z
+      .string()
+      .optional()
+      .describe('Ready members over desired ones, as kubectl get shows them (e.g. 2/3).'),
+    currentImage: z.string().optional().describe('Image most members run now.'),
+    targetImage: z
+      .string()
+      .optional()
+      .describe('Image the spec asks for; differs from currentImage during an upgrade.'),
+    currentVersion: z
+      .string()
+      .optional()
+      .describe('Doris version the members report (the lowest while they differ).'),
+    targetVersion: z.string().optional().describe('Doris version of the target image.'),
+    electionNumber: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('FE only: the number of followers the FE group formed with.'),
+    observedAt: timestamp('When the member view was last read from Doris.').optional(),
+    members: listMap(
+      z.array(memberStatusSchema).optional().describe('Every member as Doris reports it, by pod.'),
+      'podName',
+    ),
+  })
+  .describe('State of one component.');
+
+export const operationSchema = z
+  .object({
+    type: z
+      .enum(['Upgrade', 'Restart', 'ScaleIn', 'ScaleOut', 'Failover', 'Expand'])
+      .describe(
+        'Kind of disruptive operation: Upgrade, Restart (configuration), ScaleIn, ScaleOut, Failover, Expand (volumes).',
+      ),
+    component: z.enum(['fe', 'be', 'cn', 'broker']).describe('Component it acts on.'),
+    member: z.string().optional().describe('Member (pod) it acts on now.'),
+    startedAt: timestamp('When the operation started.'),
+    memberStartedAt: timestamp(
+      'When the step on the current member started; memberTimeoutSeconds counts from here.',
+    ).optional(),
+    message: z.string().optional().describe('What the operation is doing or waiting for.'),
+  })
+  .describe('The one disruptive operation in progress; the operator never runs two at a time.');
+
+export const dorisClusterStatusSchema = z
+  .object({
+    observedGeneration: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('The .metadata.generation this status was computed for.'),
+    phase: z
+      .enum(phases)
+      .optional()
+      .describe(`Short summary for kubectl get: ${phases.join(', ')}. The conditions give the detail.`),
+    version: z.string().optional().describe('Doris version the cluster runs (that of the FE master).'),
+    conditions: conditionsSchema.optional(),
+    fe: componentStatusSchema.optional().describe('State of the frontends.'),
+    be: componentStatusSchema.optional().describe('State of the backends.'),
+    cn: componentStatusSchema.optional().describe('State of the compute nodes.'),
+    broker: componentStatusSchema.optional().describe('State of the brokers.'),
+    operation: operationSchema.optional(),
+  })
+  .describe('Observed state of the cluster, written by the operator.');
