@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { ResourceType } from '../../kube/resources.ts';
+import type { ObjectMeta } from '../../runtime/object.ts';
 import type { CelRule } from './fields.ts';
 import { type JsonSchema, toStructural } from './structural.ts';
 
@@ -52,27 +53,8 @@ export interface KindOptions<Spec extends z.ZodType, Status extends z.ZodType> {
 }
 
 /** Object metadata as plain JSON (what watches deliver), with the fields the operator reads. */
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: {
-    apiVersion: string;
-    kind: string;
-    name: string;
-    uid: string;
-    controller?: boolean;
-    blockOwnerDeletion?: boolean;
-  }[];
-}
+/** Object metadata, shared with the runtime so custom objects are plain KubeObjects. */
+export type { ObjectMeta } from '../../runtime/object.ts';
 
 /** A custom object as stored: `Spec` and `Status` are the schemas' input types (what users write). */
 export interface CustomObject<Spec, Status> {

@@ -1,0 +1,87 @@
+/**
+ * Carrying out one planned step: the only place that changes Doris or deletes pods. SQL goes to
+ * the master FE (Doris forwards DDL there anyway, and the master is where the quorum guard runs).
+ */
+import type { DorisCluster, ResolvedDorisClusterSpec } from '../api/v1alpha1/index.ts';
+import { DorisClient } from '../doris/client.ts';
+import { builtin } from '../kube/resources.ts';
+import type { Manager } from '../runtime/manager.ts';
+import { buildStatefulSet, type ClusterRef } from './desired.ts';
+import type { Credentials, DorisView } from './observe.ts';
+import type { SqlAction, Step } from './plan/types.ts';
+
+export interface ActContext {
+  readonly ref: ClusterRef;
+  readonly spec: ResolvedDorisClusterSpec;
+  readonly cluster: DorisCluster;
+  readonly credentials: Credentials;
+  readonly feAddresses: ReadonlyMap<string, string>;
+  readonly doris: DorisView;
+}
+
+export async function act(manager: Manager, ctx: ActContext, step: Step): Promise<void> {
+  switch (step.kind) {
+    case 'scale': {
+      const live = manager.cache.get(
+        builtin.StatefulSet,
+        ctx.ref.namespace,
+        `${ctx.ref.name}-${step.component}`,
+      );
+      const desired = buildStatefulSet(ctx.ref, ctx.spec, step.component, step.replicas);
+      if (live !== undefined) desired.spec.volumeClaimTemplates = live.spec.volumeClaimTemplates;
+      await manager.applier.apply(builtin.StatefulSet, desired, live);
+      break;
+    }
+    case 'deletePod':
+      await manager.applier.delete(builtin.Pod, ctx.ref.namespace, step.pod);
+      break;
+    case 'sql':
+      await runSql(ctx, step.action);
+      break;
+    case 'wait':
+      return;
+  }
+  if (step.event !== undefined) {
+    await manager.events.record(ctx.cluster, step.event.type, step.event.reason, step.kind, step.event.note);
+  }
+}
+
+async function runSql(ctx: ActContext, action: SqlAction): Promise<void> {
+  if (!ctx.doris.known) throw new Error(`cannot run ${action.op}: ${ctx.doris.reason}`);
+  const ip = ctx.feAddresses.get(ctx.doris.master);
+  if (ip === undefined) throw new Error(`master FE ${ctx.doris.master} has no pod IP`);
+  const client = await DorisClient.connect({
+    host: ip,
+    user: ctx.credentials.user,
+    password: ctx.credentials.password,
+  });
+  try {
+    switch (action.op) {
+      case 'decommission':
+        await client.decommissionBackend(action.hostPort);
+        break;
+      case 'cancelDecommission':
+        await client.cancelDecommission(action.hostPort);
+        break;
+      case 'dropFrontend':
+        await client.dropFrontend(action.role, action.hostPort);
+        break;
+      case 'dropBackend':
+        await client.dropBackendNow(action.hostPort);
+        break;
+      case 'disableQuery':
+        await client.setBackendQueryable(action.hostPort, false);
+        break;
+      case 'dropBroker':
+        await client.dropBroker(action.name, action.hostPort);
+        break;
+      case 'setBalance':
+        for (const key of ['disable_balance', 'disable_tablet_scheduler', 'disable_colocate_balance']) {
+          await client.setFrontendConfig(key, String(action.disabled));
+        }
+        break;
+    }
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The configuration files of a component: the operator's keys (ports, paths, FQDN mode) merged
+ * with the user's `config`, rendered as `key = value` lines in a stable order, plus `configFiles`.
+ * User keys the operator owns never get here: the CRD refuses them (owned-config.ts).
+ */
+import { createHash } from 'node:crypto';
+import type { ResolvedDorisClusterSpec } from '../api/v1alpha1/index.ts';
+import { type Component, configFileName, ownedConfigKeys } from '../api/v1alpha1/index.ts';
+import { parseQuantity } from '../kube/quantity.ts';
+import { paths } from './ports.ts';
+
+/** The keys the operator writes for a component (owned keys with a value, plus derived ones). */
+export function operatorConfig(spec: ResolvedDorisClusterSpec, c: Component): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ownedConfigKeys[c]) if (k.value !== undefined) out[k.key] = k.value;
+  if (c === 'be') {
+    out.storage_root_path = spec.be.storage.dataDirs
+      .map((d) => `${paths.beDir(d.name)}${d.medium === 'SSD' ? ',medium:SSD' : ''}`)
+      .join(';');
+  }
+  if (c === 'cn' && spec.cn !== undefined) {
+    out.be_node_role = 'computation';
+    const bytes = Math.floor(parseQuantity(spec.cn.storage.cache.size) ?? 0);
+    out.file_cache_path = JSON.stringify([{ path: paths.cnCache, total_size: bytes }]);
+  }
+  return out;
+}
+
+/** `key = value` lines: operator keys first (sorted), then the user's (sorted). */
+export function renderConf(
+  operator: Record<string, string>,
+  user: Readonly<Record<string, string>> = {},
+): string {
+  const lines = ['# Written by doris-operator from the DorisCluster spec; edits here are overwritten.'];
+  for (const [k, v] of Object.entries(operator).sort(([a], [b]) => a.localeCompare(b)))
+    lines.push(`${k} = ${v}`);
+  for (const [k, v] of Object.entries(user).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!(k in operator)) lines.push(`${k} = ${v}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The files of a component's ConfigMap: the main config file and the extra files. */
+export function configFiles(spec: ResolvedDorisClusterSpec, c: Component): Record<string, string> {
+  const s = spec[c];
+  if (s === undefined) return {};
+  return {
+    ...(s.configFiles ?? {}),
+    [configFileName[c]]: renderConf(operatorConfig(spec, c), s.config ?? {}),
+  };
+}
+
+/** A short digest of the files: it goes on the pod template, so a change rolls the members. */
+export function configHash(files: Readonly<Record<string, string>>): string {
+  const h = createHash('sha256');
+  for (const [k, v] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) h.update(`${k}\0${v}\0`);
+  return h.digest('hex').slice(0, 16);
+}

@@ -1,0 +1,59 @@
+/**
+ * Names and labels of everything the operator creates for a DorisCluster. Selector labels are
+ * fixed at creation (a StatefulSet's selector is immutable), so they hold only the cluster name
+ * and the component, never anything a user can edit.
+ */
+import type { Component } from '../api/v1alpha1/index.ts';
+
+export const components: readonly Component[] = ['fe', 'be', 'cn', 'broker'];
+
+export const labelKeys = {
+  name: 'app.kubernetes.io/name',
+  instance: 'app.kubernetes.io/instance',
+  component: 'app.kubernetes.io/component',
+  managedBy: 'app.kubernetes.io/managed-by',
+  cluster: 'doris.cloudnative.dev/cluster',
+} as const;
+
+export const annotationKeys = {
+  /** Digest of the component's configuration; a change restarts its members one at a time. */
+  configHash: 'doris.cloudnative.dev/config-hash',
+} as const;
+
+export const MANAGED_BY = 'doris-operator';
+
+/** The labels a component's StatefulSet selects its pods by. */
+export function selectorLabels(cluster: string, component: Component): Record<string, string> {
+  return { [labelKeys.name]: 'doris', [labelKeys.instance]: cluster, [labelKeys.component]: component };
+}
+
+/** Labels of every object of a component (selector labels plus ownership markers). */
+export function objectLabels(cluster: string, component?: Component): Record<string, string> {
+  return {
+    [labelKeys.name]: 'doris',
+    [labelKeys.instance]: cluster,
+    ...(component === undefined ? {} : { [labelKeys.component]: component }),
+    [labelKeys.managedBy]: MANAGED_BY,
+    [labelKeys.cluster]: cluster,
+  };
+}
+
+export const statefulSetName = (cluster: string, c: Component) => `${cluster}-${c}`;
+/** Headless Service giving each member its DNS name (`<pod>.<this>.<ns>.svc.cluster.local`). */
+export const internalServiceName = (cluster: string, c: Component) => `${cluster}-${c}-internal`;
+/** The client Service of the FE (query 9030, HTTP 8030). */
+export const feServiceName = (cluster: string) => `${cluster}-fe`;
+export const configMapName = (cluster: string, c: Component) => `${cluster}-${c}-config`;
+export const podName = (cluster: string, c: Component, ordinal: number) =>
+  `${statefulSetName(cluster, c)}-${ordinal}`;
+
+/** The host a member registers under in Doris: its pod FQDN (the images force enable_fqdn_mode). */
+export function memberHost(cluster: string, c: Component, namespace: string, ordinal: number): string {
+  return `${podName(cluster, c, ordinal)}.${internalServiceName(cluster, c)}.${namespace}.svc.cluster.local`;
+}
+
+/** The ordinal of a StatefulSet pod name, or undefined. */
+export function ordinalOf(pod: string): number | undefined {
+  const m = /-(\d+)$/.exec(pod);
+  return m === null ? undefined : Number(m[1]);
+}

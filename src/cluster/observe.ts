@@ -1,0 +1,129 @@
+/**
+ * Observation: what exists in Kubernetes (from the cache: StatefulSets, pods) and what Doris says
+ * (SHOW FRONTENDS / BACKENDS / BROKER through the master FE). Reads only. When no FE answers, or
+ * the answers disagree (no master, two masters), the Doris view is `unknown` with the reason, and
+ * no destructive step will be planned on it (S3).
+ */
+import type { Component } from '../api/v1alpha1/index.ts';
+import { DorisClient } from '../doris/client.ts';
+import type { Backend, Broker, Frontend } from '../doris/rows.ts';
+import type { KubeObject } from '../runtime/object.ts';
+import { annotationKeys, labelKeys, ordinalOf } from './names.ts';
+
+export interface PodView {
+  readonly name: string;
+  readonly ordinal: number;
+  readonly ip?: string;
+  readonly ready: boolean;
+  readonly deleting: boolean;
+  readonly image?: string;
+  readonly configHash?: string;
+  readonly uid: string;
+}
+
+export type DorisView =
+  | {
+      readonly known: true;
+      readonly frontends: readonly Frontend[];
+      readonly backends: readonly Backend[];
+      readonly brokers: readonly Broker[];
+      /** Host of the master FE. */
+      readonly master: string;
+      /** FE runtime configs the rollout toggles, as the master reports them. */
+      readonly balanceDisabled: boolean;
+    }
+  | { readonly known: false; readonly reason: string };
+
+export interface Credentials {
+  readonly user: string;
+  readonly password: string;
+}
+
+export function podView(pod: KubeObject, container: string): PodView | undefined {
+  const ordinal = ordinalOf(pod.metadata.name);
+  if (ordinal === undefined) return undefined;
+  const main = (pod.spec?.containers ?? []).find((c: { name: string }) => c.name === container);
+  const ready = (pod.status?.conditions ?? []).some(
+    (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
+  );
+  return {
+    name: pod.metadata.name,
+    ordinal,
+    ip: pod.status?.podIP,
+    ready: ready && pod.metadata.deletionTimestamp === undefined,
+    deleting: pod.metadata.deletionTimestamp !== undefined,
+    image: main?.image,
+    configHash: pod.metadata.annotations?.[annotationKeys.configHash],
+    uid: pod.metadata.uid ?? '',
+  };
+}
+
+/** Pods of one component, by ordinal. */
+export function componentPods(pods: readonly KubeObject[], c: Component): PodView[] {
+  const container = c;
+  return pods
+    .filter((p) => p.metadata.labels?.[labelKeys.component] === c)
+    .map((p) => podView(p, container))
+    .filter((p): p is PodView => p !== undefined)
+    .sort((a, b) => a.ordinal - b.ordinal);
+}
+
+/** Settings the observer needs to reach Doris. */
+export interface DorisAccess {
+  readonly credentials: Credentials;
+  /** FQDN of FE pods -> pod IP (the operator connects to pod IPs, which resolve everywhere). */
+  readonly feAddresses: ReadonlyMap<string, string>;
+  readonly connectTimeoutMs?: number;
+  readonly queryTimeoutMs?: number;
+}
+
+/**
+ * Asks any reachable FE for the frontends, then the master for everything else (the master is the
+ * authority on membership and heartbeats). Closes every connection it opens.
+ */
+export async function observeDoris(access: DorisAccess): Promise<DorisView> {
+  const ips = [...new Set(access.feAddresses.values())];
+  if (ips.length === 0) return { known: false, reason: 'no FE pod has an IP yet' };
+  const connect = (host: string) =>
+    DorisClient.connect(
+      { host, port: 9030, user: access.credentials.user, password: access.credentials.password },
+      { connectTimeoutMs: access.connectTimeoutMs ?? 3000, queryTimeoutMs: access.queryTimeoutMs ?? 10_000 },
+    );
+  let lastError = 'no FE answered';
+  for (const ip of ips) {
+    let any: DorisClient | undefined;
+    let master: DorisClient | undefined;
+    try {
+      any = await connect(ip);
+      const frontends = await any.showFrontends();
+      const masters = frontends.filter((f) => f.isMaster);
+      if (masters.length !== 1) {
+        return { known: false, reason: `FE at ${ip} reports ${masters.length} masters` };
+      }
+      const masterHost = masters[0]?.host ?? '';
+      const masterIp = access.feAddresses.get(masterHost) ?? (masterHost === ip ? ip : undefined);
+      if (masterIp === undefined) return { known: false, reason: `master FE ${masterHost} has no pod IP` };
+      master = masterIp === ip ? any : await connect(masterIp);
+      const [fes, backends, brokers, balance] = await Promise.all([
+        master === any ? Promise.resolve(frontends) : master.showFrontends(),
+        master.showBackends(),
+        master.showBrokers(),
+        master.frontendConfig('disable_balance'),
+      ]);
+      return {
+        known: true,
+        frontends: fes,
+        backends,
+        brokers,
+        master: masterHost,
+        balanceDisabled: balance === 'true',
+      };
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+    } finally {
+      await any?.close();
+      if (master !== any) await master?.close();
+    }
+  }
+  return { known: false, reason: lastError };
+}

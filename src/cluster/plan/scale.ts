@@ -1,0 +1,222 @@
+/**
+ * Scaling one component. Growing is immediate (new members register themselves). Shrinking takes
+ * the highest ordinal out of Doris first and shrinks the StatefulSet only once Doris no longer
+ * needs it:
+ * - BE: DECOMMISSION, wait while the tablets move, and shrink only when the row is gone or reports
+ *   SystemDecommissioned with TabletNum 0 (S1). Never forced: a stall is reported, not overridden.
+ * - CN: stop new queries on it, give running ones a bounded drain, then DROPP (it holds no tablets).
+ * - FE: only observers go (ordinals at or above the election number); DROP OBSERVER via the master.
+ * - Broker: DROP BROKER.
+ * Scaling back up while a BE is still decommissioning cancels the decommission and keeps the pod.
+ */
+import type { Component } from '../../api/v1alpha1/index.ts';
+import { hostOf, hostPort, registrationOf } from './members.ts';
+import { type PlanInput, pollMs, type Step } from './types.ts';
+
+/** How long a compute node gets to finish running queries after new ones stop reaching it. */
+export const cnDrainMs = 30_000;
+
+/** A scale step for `c`, or undefined when its member count is settled. */
+export function planScale(input: PlanInput, c: Component): Step | undefined {
+  const spec = input.spec[c];
+  if (spec === undefined) return undefined;
+  const sts = input.statefulSets[c];
+  const desired = spec.replicas;
+  if (sts === undefined) {
+    return {
+      kind: 'scale',
+      component: c,
+      replicas: desired,
+      reason: `create the ${c} StatefulSet with ${desired} members`,
+    };
+  }
+  if (c === 'be') {
+    const cancel = planCancelDecommission(input, desired);
+    if (cancel !== undefined) return cancel;
+  }
+  if (desired > sts.replicas) {
+    return {
+      kind: 'scale',
+      component: c,
+      replicas: desired,
+      reason: `scale ${c} out from ${sts.replicas} to ${desired}`,
+      event: {
+        type: 'Normal',
+        reason: 'ScalingOut',
+        note: `Scaling ${c} out from ${sts.replicas} to ${desired} members`,
+      },
+    };
+  }
+  if (desired < sts.replicas) return planScaleIn(input, c, sts.replicas - 1, desired);
+  return undefined;
+}
+
+/** BEs below the desired count that are (still) decommissioning are kept: cancel it. */
+function planCancelDecommission(input: PlanInput, desired: number): Step | undefined {
+  if (!input.doris.known) return undefined;
+  for (let ordinal = 0; ordinal < desired; ordinal++) {
+    const reg = registrationOf(input.doris, 'be', hostOf(input, 'be', ordinal));
+    if (reg?.kind === 'be' && reg.row.decommissioned && reg.row.tabletNum > 0) {
+      const member = `${input.cluster}-be-${ordinal}`;
+      return {
+        kind: 'sql',
+        action: { op: 'cancelDecommission', hostPort: hostPort('be', reg.row.host) },
+        reason: `${member} is wanted again`,
+        event: {
+          type: 'Normal',
+          reason: 'DecommissionCancelled',
+          note: `Cancelled the decommission of ${member}: be.replicas is ${desired} again`,
+        },
+      };
+    }
+  }
+  return undefined;
+}
+
+function planScaleIn(input: PlanInput, c: Component, ordinal: number, desired: number): Step {
+  const member = `${input.cluster}-${c}-${ordinal}`;
+  const shrink: Step = {
+    kind: 'scale',
+    component: c,
+    replicas: ordinal,
+    reason: `${member} is out of Doris`,
+    event: {
+      type: 'Normal',
+      reason: 'ScaledIn',
+      note: `Removed ${member} (${c} now ${ordinal} members, target ${desired})`,
+    },
+    operation: { type: 'ScaleIn', component: c, member, message: `removing the pod of ${member}` },
+  };
+  // Unknown is not healthy (S3): nothing is removed from Doris or Kubernetes while we cannot see Doris.
+  if (!input.doris.known) {
+    return {
+      kind: 'wait',
+      reason: `scale-in of ${c} waits: ${input.doris.reason}`,
+      afterMs: pollMs,
+      problem: `cannot reach Doris to scale in ${member}: ${input.doris.reason}`,
+    };
+  }
+  if (input.spec.rollout.paused) {
+    return { kind: 'wait', reason: `scale-in of ${member} is paused (spec.rollout.paused)`, afterMs: 30_000 };
+  }
+  const host = hostOf(input, c, ordinal);
+  const reg = registrationOf(input.doris, c, host);
+  if (reg === undefined) return shrink;
+  const op = (message: string) => ({ type: 'ScaleIn' as const, component: c, member, message });
+
+  if (reg.kind === 'fe') {
+    if (reg.row.role === 'FOLLOWER' || ordinal < input.spec.fe.electionNumber) {
+      // The schema keeps replicas >= electionNumber, so this only happens if Doris disagrees with us.
+      return {
+        kind: 'wait',
+        reason: `${member} is a follower`,
+        afterMs: 30_000,
+        problem: `${member} is a FOLLOWER in Doris; the operator removes observers only (S2)`,
+      };
+    }
+    return {
+      kind: 'sql',
+      action: { op: 'dropFrontend', role: 'OBSERVER', hostPort: hostPort('fe', host) },
+      reason: `drop observer ${member} before its pod goes`,
+      event: { type: 'Normal', reason: 'ScalingIn', note: `Dropping FE observer ${member} from Doris` },
+      operation: op(`dropping observer ${member}`),
+    };
+  }
+  if (reg.kind === 'broker') {
+    return {
+      kind: 'sql',
+      action: { op: 'dropBroker', name: reg.row.name, hostPort: hostPort('broker', host) },
+      reason: `drop broker ${member}`,
+      event: { type: 'Normal', reason: 'ScalingIn', note: `Dropping broker ${member} from Doris` },
+      operation: op(`dropping broker ${member}`),
+    };
+  }
+  if (c === 'cn') return planComputeNodeRemoval(input, member, host, reg.row.queryDisabled);
+
+  // A BE: decommission, then wait for Doris to move every tablet away (S1).
+  const be = reg.row;
+  if (!be.decommissioned) {
+    return {
+      kind: 'sql',
+      action: { op: 'decommission', hostPort: hostPort('be', host) },
+      reason: `decommission ${member}`,
+      event: {
+        type: 'Normal',
+        reason: 'DecommissionStarted',
+        note: `Decommissioning ${member}: moving its ${be.tabletNum} tablets to other backends`,
+      },
+      operation: op(`decommissioning ${member}: ${be.tabletNum} tablets to move`),
+    };
+  }
+  if (be.tabletNum === 0) {
+    // drop_backend_after_decommission=false keeps the row; it holds nothing, so removing it is safe.
+    return {
+      kind: 'sql',
+      action: { op: 'dropBackend', hostPort: hostPort('be', host) },
+      reason: `${member} is decommissioned and empty`,
+      event: {
+        type: 'Normal',
+        reason: 'DecommissionFinished',
+        note: `${member} holds no tablets any more; removing its registration`,
+      },
+      operation: op(`removing the empty registration of ${member}`),
+    };
+  }
+  const elapsedMs = sinceMemberStart(input, member);
+  const timeoutMs = input.spec.rollout.memberTimeoutSeconds * 1000;
+  return {
+    kind: 'wait',
+    reason: `${member} is decommissioning, ${be.tabletNum} tablets left`,
+    afterMs: pollMs,
+    operation: op(`decommissioning ${member}: ${be.tabletNum} tablets left`),
+    ...(elapsedMs > timeoutMs
+      ? {
+          problem: `decommission of ${member} has not finished after ${Math.round(elapsedMs / 1000)} s (${be.tabletNum} tablets left); it is not forced: check replication and SHOW PROC '/cluster_balance'`,
+        }
+      : {}),
+  };
+}
+
+function planComputeNodeRemoval(
+  input: PlanInput,
+  member: string,
+  host: string,
+  queryDisabled: boolean,
+): Step {
+  const op = (message: string) => ({ type: 'ScaleIn' as const, component: 'cn' as const, member, message });
+  if (!queryDisabled) {
+    return {
+      kind: 'sql',
+      action: { op: 'disableQuery', hostPort: hostPort('cn', host) },
+      reason: `stop new queries on ${member}`,
+      event: { type: 'Normal', reason: 'ScalingIn', note: `Draining compute node ${member}: no new queries` },
+      operation: op(`draining ${member}`),
+    };
+  }
+  if (sinceMemberStart(input, member) < cnDrainMs) {
+    return {
+      kind: 'wait',
+      reason: `letting queries on ${member} finish`,
+      afterMs: pollMs,
+      operation: op(`draining ${member}`),
+    };
+  }
+  return {
+    kind: 'sql',
+    action: { op: 'dropBackend', hostPort: hostPort('cn', host) },
+    reason: `drop compute node ${member}`,
+    event: {
+      type: 'Normal',
+      reason: 'ScalingIn',
+      note: `Dropping compute node ${member} from Doris (it holds no tablets)`,
+    },
+    operation: op(`dropping ${member}`),
+  };
+}
+
+/** Milliseconds since the recorded operation started on `member` (0 when it has not). */
+export function sinceMemberStart(input: PlanInput, member: string): number {
+  const op = input.operation;
+  if (op?.member !== member || op.memberStartedAt === undefined) return 0;
+  return input.now.getTime() - Date.parse(op.memberStartedAt);
+}

@@ -1,0 +1,94 @@
+/**
+ * What the planner sees and what it may ask for. A plan is at most one Step: the reconciler
+ * performs it and comes back, so every decision is made on fresh observations (S8), and a
+ * disruptive step is only ever taken while nothing else is disrupted (S4).
+ */
+import type { Component, ResolvedDorisClusterSpec } from '../../api/v1alpha1/index.ts';
+import type { DorisView, PodView } from '../observe.ts';
+
+export type OperationType = 'Upgrade' | 'Restart' | 'ScaleIn' | 'ScaleOut' | 'Failover' | 'Expand';
+
+/** The disruptive operation recorded in status while it runs; a restarted operator resumes from it. */
+export interface Operation {
+  readonly type: OperationType;
+  readonly component: Component;
+  readonly member?: string;
+  readonly startedAt: string;
+  readonly memberStartedAt?: string;
+  readonly message?: string;
+}
+
+export interface PlanInput {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly spec: ResolvedDorisClusterSpec;
+  /** Replicas of each existing StatefulSet. */
+  readonly statefulSets: Partial<Record<Component, { readonly replicas: number }>>;
+  readonly pods: Readonly<Record<Component, readonly PodView[]>>;
+  /** What each component's pods should run (from the desired pod template). */
+  readonly target: Partial<Record<Component, { readonly image: string; readonly configHash: string }>>;
+  readonly doris: DorisView;
+  readonly operation?: Operation;
+  /** The operator turned tablet balancing off for a BE rollout and must turn it back on. */
+  readonly balanceDisabledByOperator: boolean;
+  readonly now: Date;
+}
+
+export type SqlAction =
+  | { readonly op: 'decommission'; readonly hostPort: string }
+  | { readonly op: 'cancelDecommission'; readonly hostPort: string }
+  | { readonly op: 'dropFrontend'; readonly role: 'FOLLOWER' | 'OBSERVER'; readonly hostPort: string }
+  | { readonly op: 'dropBackend'; readonly hostPort: string }
+  | { readonly op: 'disableQuery'; readonly hostPort: string }
+  | { readonly op: 'dropBroker'; readonly name: string; readonly hostPort: string }
+  | { readonly op: 'setBalance'; readonly disabled: boolean };
+
+export interface EventSpec {
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly note: string;
+}
+
+/** The operation a disruptive step belongs to, written to status before the step is taken. */
+export interface OperationUpdate {
+  readonly type: OperationType;
+  readonly component: Component;
+  readonly member?: string;
+  readonly message: string;
+}
+
+export type Step =
+  | {
+      readonly kind: 'scale';
+      readonly component: Component;
+      readonly replicas: number;
+      readonly reason: string;
+      readonly event?: EventSpec;
+      readonly operation?: OperationUpdate;
+    }
+  | {
+      readonly kind: 'sql';
+      readonly action: SqlAction;
+      readonly reason: string;
+      readonly event: EventSpec;
+      readonly operation?: OperationUpdate;
+    }
+  | {
+      readonly kind: 'deletePod';
+      readonly component: Component;
+      readonly pod: string;
+      readonly reason: string;
+      readonly event: EventSpec;
+      readonly operation: OperationUpdate;
+    }
+  | {
+      /** Nothing to do but wait for Doris or Kubernetes; `problem` makes the cluster Degraded. */
+      readonly kind: 'wait';
+      readonly reason: string;
+      readonly afterMs: number;
+      readonly operation?: OperationUpdate;
+      readonly problem?: string;
+    };
+
+/** How often to look again while something is in progress. */
+export const pollMs = 2000;

@@ -1,0 +1,217 @@
+/**
+ * The pod template of a component, shaped for the official apache/doris images and their
+ * Kubernetes entrypoints: the entrypoint script with the FE address as argument, the environment
+ * they read, the ConfigMap at /etc/doris, the auth Secret at /etc/basic_auth (never in env or
+ * command lines), the probes and preStop hooks of the reference, and the user's pod overrides.
+ */
+import type { Component, ResolvedDorisClusterSpec } from '../api/v1alpha1/index.ts';
+import { annotationKeys, configMapName, internalServiceName, objectLabels, selectorLabels } from './names.ts';
+import { paths, ports } from './ports.ts';
+import { type ComponentVolume, emptyDirVolumes } from './volumes.ts';
+
+export interface PodTemplateInput {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly spec: ResolvedDorisClusterSpec;
+  readonly component: Component;
+  readonly configHash: string;
+  readonly volumes: readonly ComponentVolume[];
+}
+
+interface Profile {
+  readonly script: string;
+  readonly container: string;
+  readonly ports: { name: string; containerPort: number }[];
+  readonly liveness: object;
+  readonly readiness: object;
+  readonly startup: object;
+  readonly preStop?: string;
+  readonly gracePeriod: number;
+}
+
+const tcp = (port: number) => ({ tcpSocket: { port } });
+const http = (port: number, path: string) => ({ httpGet: { port, path } });
+
+/** Probe timings from the official operator: slow FE starts (metadata replay) get a long startup budget. */
+function profile(c: Component): Profile {
+  const checks = (probe: object, startupSeconds: number) => ({
+    liveness: { ...probe, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 3 },
+    startup: {
+      ...probe,
+      periodSeconds: 5,
+      failureThreshold: Math.ceil(startupSeconds / 5),
+      timeoutSeconds: 3,
+    },
+  });
+  switch (c) {
+    case 'fe':
+      return {
+        script: 'fe_entrypoint.sh',
+        container: 'fe',
+        ports: [
+          { name: 'http', containerPort: ports.fe.http },
+          { name: 'rpc', containerPort: ports.fe.rpc },
+          { name: 'query', containerPort: ports.fe.query },
+          { name: 'edit-log', containerPort: ports.fe.editLog },
+        ],
+        ...checks(tcp(ports.fe.query), 360),
+        readiness: {
+          ...http(ports.fe.http, '/api/health'),
+          periodSeconds: 5,
+          failureThreshold: 3,
+          timeoutSeconds: 3,
+        },
+        preStop: '/opt/apache-doris/fe_prestop.sh',
+        gracePeriod: 60,
+      };
+    case 'be':
+    case 'cn':
+      return {
+        script: 'be_entrypoint.sh',
+        container: c,
+        ports: [
+          { name: 'be', containerPort: ports.be.be },
+          { name: 'webserver', containerPort: ports.be.webserver },
+          { name: 'heartbeat', containerPort: ports.be.heartbeat },
+          { name: 'brpc', containerPort: ports.be.brpc },
+        ],
+        ...checks(tcp(ports.be.heartbeat), 300),
+        readiness: {
+          ...http(ports.be.webserver, '/api/health'),
+          periodSeconds: 5,
+          failureThreshold: 3,
+          timeoutSeconds: 3,
+        },
+        preStop: '/opt/apache-doris/be_prestop.sh',
+        gracePeriod: 120,
+      };
+    case 'broker':
+      return {
+        script: 'broker_entrypoint.sh',
+        container: 'broker',
+        ports: [{ name: 'ipc', containerPort: ports.broker.ipc }],
+        ...checks(tcp(ports.broker.ipc), 120),
+        readiness: { ...tcp(ports.broker.ipc), periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 3 },
+        gracePeriod: 30,
+      };
+  }
+}
+
+const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+
+export function buildPodTemplate(input: PodTemplateInput): object {
+  const { cluster, namespace, spec, component: c, volumes } = input;
+  const s = spec[c];
+  if (s === undefined) throw new Error(`component ${c} is not in the spec`);
+  const p = profile(c);
+  const pod = s.pod ?? {};
+  const feAddress = `${internalServiceName(cluster, 'fe')}.${namespace}.svc.cluster.local`;
+  const env = [
+    { name: 'ENV_FE_ADDR', value: feAddress },
+    { name: 'FE_QUERY_PORT', value: String(ports.fe.query) },
+    ...(c === 'fe' ? [{ name: 'ELECT_NUMBER', value: String(spec.fe.electionNumber) }] : []),
+    ...(c === 'be' || c === 'cn' ? [{ name: 'HOST_TYPE', value: 'FQDN' }] : []),
+    { name: 'DORIS_ROOT', value: paths.root },
+    { name: 'CONFIGMAP_MOUNT_PATH', value: paths.config },
+    fieldEnv('POD_NAME', 'metadata.name'),
+    fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+    fieldEnv('POD_IP', 'status.podIP'),
+    fieldEnv('HOST_IP', 'status.hostIP'),
+    ...((pod.env ?? []) as object[]),
+  ];
+  const mounts = [
+    ...volumes.map((v) => ({ name: v.name, mountPath: v.mountPath })),
+    { name: 'config', mountPath: paths.config },
+    { name: 'podinfo', mountPath: paths.podInfo },
+    ...(spec.authSecretRef ? [{ name: 'basic-auth', mountPath: paths.basicAuth, readOnly: true }] : []),
+    ...((pod.volumeMounts ?? []) as object[]),
+  ];
+  const podVolumes = [
+    ...emptyDirVolumes(volumes),
+    { name: 'config', configMap: { name: configMapName(cluster, c) } },
+    {
+      name: 'podinfo',
+      downwardAPI: { items: [{ path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } }] },
+    },
+    ...(spec.authSecretRef
+      ? [{ name: 'basic-auth', secret: { secretName: spec.authSecretRef.name, defaultMode: 0o400 } }]
+      : []),
+    ...((pod.volumes ?? []) as object[]),
+  ];
+  const main = {
+    name: p.container,
+    image: s.image,
+    imagePullPolicy: spec.imagePullPolicy,
+    command: [`${paths.root}/${p.script}`],
+    args: ['$(ENV_FE_ADDR)'],
+    ports: p.ports.map((port) => ({ ...port, protocol: 'TCP' })),
+    env,
+    volumeMounts: mounts,
+    ...(s.resources ? { resources: s.resources } : {}),
+    livenessProbe: p.liveness,
+    readinessProbe: p.readiness,
+    startupProbe: p.startup,
+    ...(p.preStop ? { lifecycle: { preStop: { exec: { command: [p.preStop] } } } } : {}),
+    ...(pod.containerSecurityContext ? { securityContext: pod.containerSecurityContext } : {}),
+  };
+  const selector = selectorLabels(cluster, c);
+  return {
+    metadata: {
+      labels: { ...spec.inheritedMetadata?.labels, ...pod.labels, ...objectLabels(cluster, c) },
+      annotations: {
+        ...spec.inheritedMetadata?.annotations,
+        ...pod.annotations,
+        [annotationKeys.configHash]: spec.rollout.restartOnConfigChange
+          ? input.configHash
+          : 'restart-disabled',
+      },
+    },
+    spec: {
+      ...(pod.initContainers ? { initContainers: pod.initContainers } : {}),
+      containers: [main, ...((pod.sidecars ?? []) as object[])],
+      volumes: podVolumes,
+      terminationGracePeriodSeconds: pod.terminationGracePeriodSeconds ?? p.gracePeriod,
+      ...(pod.serviceAccountName ? { serviceAccountName: pod.serviceAccountName } : {}),
+      ...(pod.priorityClassName ? { priorityClassName: pod.priorityClassName } : {}),
+      ...(pod.podSecurityContext ? { securityContext: pod.podSecurityContext } : {}),
+      ...(pod.imagePullSecrets ? { imagePullSecrets: pod.imagePullSecrets } : {}),
+      ...(pod.nodeSelector ? { nodeSelector: pod.nodeSelector } : {}),
+      ...(pod.tolerations ? { tolerations: pod.tolerations } : {}),
+      affinity: pod.affinity ?? defaultAffinity(selector),
+      topologySpreadConstraints: pod.topologySpreadConstraints ?? defaultSpread(c, selector),
+    },
+  };
+}
+
+/** Members of one component prefer different nodes, so one node failure takes out one member. */
+function defaultAffinity(selector: Record<string, string>): object {
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        {
+          weight: 100,
+          podAffinityTerm: {
+            topologyKey: 'kubernetes.io/hostname',
+            labelSelector: { matchLabels: selector },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * FE and BE spread across zones by default: followers in one zone lose quorum with it, and BE
+ * replicas of a tablet should not share a zone. Soft (ScheduleAnyway), so single-zone clusters work.
+ */
+function defaultSpread(c: Component, selector: Record<string, string>): object[] {
+  if (c !== 'fe' && c !== 'be') return [];
+  return [
+    {
+      maxSkew: 1,
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: selector },
+    },
+  ];
+}

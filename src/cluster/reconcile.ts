@@ -1,0 +1,178 @@
+/**
+ * The DorisCluster reconciler: observe -> plan (pure) -> write status -> act one step -> requeue.
+ * Status (with the operation about to run) is written before the step, so an operator killed at
+ * any point resumes from what status says (S8). Supporting objects (ConfigMaps, Services, PDBs)
+ * and StatefulSet templates are applied every pass by server-side apply, which writes only when
+ * something differs.
+ */
+import {
+  type DorisCluster,
+  type DorisClusterStatus,
+  dorisClusterKind,
+  InvalidSpecError,
+  type ResolvedDorisClusterSpec,
+  withDefaults,
+} from '../api/v1alpha1/index.ts';
+import { builtin, objectPath } from '../kube/resources.ts';
+import { isNotFound } from '../kube/rest.ts';
+import { type Condition, findCondition, setCondition } from '../runtime/conditions.ts';
+import {
+  done,
+  type Outcome,
+  type ReconcileContext,
+  requeueAfter,
+  TerminalError,
+} from '../runtime/controller.ts';
+import type { Manager } from '../runtime/manager.ts';
+import type { KubeObject } from '../runtime/object.ts';
+import { patchStatus } from '../runtime/status.ts';
+import { act } from './act.ts';
+import { buildStatefulSet, buildSupportObjects, type ClusterRef, presentComponents } from './desired.ts';
+import { expandClaims } from './expand.ts';
+import { labelKeys, memberHost } from './names.ts';
+import { type Credentials, componentPods, type DorisView, observeDoris } from './observe.ts';
+import { plan } from './plan/index.ts';
+import type { Operation, PlanInput } from './plan/types.ts';
+import { buildStatus } from './status.ts';
+
+/** How often a cluster at rest is looked at again, to refresh the Doris view in status. */
+export const restingRequeueMs = 30_000;
+
+export interface ClusterDeps {
+  readonly manager: Manager;
+  /** Observes Doris; tests may pass a faster timeout. */
+  readonly observeDoris?: typeof observeDoris;
+}
+
+export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext): Promise<Outcome> {
+  const { manager } = deps;
+  const cluster = manager.cache.get<DorisCluster>(dorisClusterKind.resource, ctx.key.namespace, ctx.key.name);
+  if (cluster === undefined || cluster.metadata.deletionTimestamp !== undefined) return done;
+  const ref: ClusterRef = {
+    name: cluster.metadata.name,
+    namespace: cluster.metadata.namespace ?? 'default',
+    uid: cluster.metadata.uid ?? '',
+    apiVersion: cluster.apiVersion ?? 'doris.cloudnative.dev/v1alpha1',
+    kind: 'DorisCluster',
+  };
+
+  let spec: ResolvedDorisClusterSpec;
+  try {
+    spec = withDefaults(cluster.spec);
+  } catch (err) {
+    if (!(err instanceof InvalidSpecError)) throw err;
+    await reportInvalid(manager, cluster, err);
+    throw new TerminalError(err.message);
+  }
+
+  for (const d of buildSupportObjects(ref, spec)) {
+    const live = manager.cache.get(d.type, ref.namespace, d.object.metadata.name);
+    await manager.applier.apply(d.type, d.object, live);
+  }
+
+  const allPods = manager.cache
+    .list(builtin.Pod, ref.namespace)
+    .filter((p) => p.metadata.labels?.[labelKeys.instance] === ref.name);
+  const pods: PlanInput['pods'] = {
+    fe: componentPods(allPods, 'fe'),
+    be: componentPods(allPods, 'be'),
+    cn: componentPods(allPods, 'cn'),
+    broker: componentPods(allPods, 'broker'),
+  };
+  const statefulSets: PlanInput['statefulSets'] = {};
+  const target: PlanInput['target'] = {};
+  for (const c of presentComponents(spec)) {
+    const live = manager.cache.get(builtin.StatefulSet, ref.namespace, `${ref.name}-${c}`);
+    const desired = buildStatefulSet(ref, spec, c, live?.spec?.replicas ?? spec[c]?.replicas ?? 0);
+    const template = desired.spec.template;
+    target[c] = {
+      image: template.spec.containers[0].image,
+      configHash: template.metadata.annotations['doris.cloudnative.dev/config-hash'],
+    };
+    if (live !== undefined) {
+      statefulSets[c] = { replicas: live.spec.replicas ?? 0 };
+      // Claim templates are immutable: keep the live ones (storage growth expands the claims instead).
+      desired.spec.volumeClaimTemplates = live.spec.volumeClaimTemplates;
+      await manager.applier.apply(builtin.StatefulSet, desired, live);
+      await expandClaims(manager, cluster, ref, spec, c, live.spec.replicas ?? 0);
+    }
+  }
+
+  const credentials = await credentialsOf(manager, ref.namespace, spec);
+  const feAddresses = new Map(
+    pods.fe
+      .filter((p) => p.ip !== undefined)
+      .map((p) => [memberHost(ref.name, 'fe', ref.namespace, p.ordinal), p.ip ?? '']),
+  );
+  const doris: DorisView = await (deps.observeDoris ?? observeDoris)({ credentials, feAddresses });
+
+  const previous = cluster.status as DorisClusterStatus | undefined;
+  const previousFlag =
+    findCondition(previous?.conditions as Condition[] | undefined, 'TabletBalancingPaused')?.status ===
+    'True';
+  // Doris is the truth: a new master starts with balancing on, and then there is nothing to resume.
+  const balanceDisabledByOperator = previousFlag && (!doris.known || doris.balanceDisabled);
+  const input: PlanInput = {
+    cluster: ref.name,
+    namespace: ref.namespace,
+    spec,
+    statefulSets,
+    pods,
+    target,
+    doris,
+    ...(previous?.operation ? { operation: previous.operation as Operation } : {}),
+    balanceDisabledByOperator,
+    now: new Date(),
+  };
+  const step = plan(input);
+  const pausing = step?.kind === 'sql' && step.action.op === 'setBalance' && step.action.disabled;
+  const status = buildStatus({
+    plan: input,
+    step,
+    generation: cluster.metadata.generation ?? 0,
+    previous,
+    balanceDisabledByOperator: balanceDisabledByOperator || pausing,
+  });
+  await patchStatus(manager.client, dorisClusterKind.resource, cluster, status);
+  if (step === undefined) return requeueAfter(restingRequeueMs, 'refresh the Doris view');
+  ctx.log.info({ step: step.kind, reason: step.reason }, 'step');
+  if (step.kind === 'wait') return requeueAfter(step.afterMs, step.reason);
+  await act(manager, { ref, spec, cluster, credentials, feAddresses, doris }, step);
+  return requeueAfter(1000, step.reason);
+}
+
+async function credentialsOf(
+  manager: Manager,
+  namespace: string,
+  spec: ResolvedDorisClusterSpec,
+): Promise<Credentials> {
+  if (spec.authSecretRef === undefined) return { user: 'root', password: '' };
+  try {
+    const secret = await manager.client.request<KubeObject>({
+      method: 'GET',
+      path: objectPath(builtin.Secret, namespace, spec.authSecretRef.name),
+    });
+    const decode = (k: string) => Buffer.from(secret.data?.[k] ?? '', 'base64').toString('utf8');
+    return { user: decode('username') || 'root', password: decode('password') };
+  } catch (err) {
+    if (isNotFound(err))
+      throw new Error(`spec.authSecretRef: Secret ${namespace}/${spec.authSecretRef.name} does not exist`);
+    throw err;
+  }
+}
+
+async function reportInvalid(manager: Manager, cluster: DorisCluster, err: InvalidSpecError): Promise<void> {
+  const previous = cluster.status as DorisClusterStatus | undefined;
+  const conditions = setCondition(previous?.conditions as Condition[] | undefined, {
+    type: 'Ready',
+    status: 'False',
+    reason: 'InvalidSpec',
+    message: err.message,
+    observedGeneration: cluster.metadata.generation ?? 0,
+  });
+  await patchStatus(manager.client, dorisClusterKind.resource, cluster, {
+    ...previous,
+    conditions,
+    phase: 'Degraded',
+  });
+}

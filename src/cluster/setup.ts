@@ -1,0 +1,22 @@
+/** Registers the DorisCluster controller: its own kind, the objects it owns, and the pods of its members. */
+import { dorisClusterKind } from '../api/v1alpha1/index.ts';
+import { builtin } from '../kube/resources.ts';
+import type { Manager } from '../runtime/manager.ts';
+import { byLabel } from '../runtime/manager.ts';
+import { labelKeys } from './names.ts';
+import { reconcileCluster } from './reconcile.ts';
+
+export function setupClusterController(manager: Manager): void {
+  manager
+    .controller('doriscluster', dorisClusterKind.resource)
+    .owns(builtin.StatefulSet)
+    .owns(builtin.Service)
+    .owns(builtin.ConfigMap)
+    .owns(builtin.PodDisruptionBudget)
+    // Pods are owned by the StatefulSets, not the cluster: map them back by their cluster label.
+    .watches(builtin.Pod, byLabel(labelKeys.cluster))
+    .watches(builtin.PersistentVolumeClaim, byLabel(labelKeys.cluster))
+    .complete((ctx) => reconcileCluster({ manager }, ctx));
+  // Storage classes are read (expansion support) from the cache.
+  manager.cache.informersFor(builtin.StorageClass);
+}

@@ -1,0 +1,207 @@
+/**
+ * The status of a DorisCluster, computed from both worlds: Kubernetes (pods, StatefulSets) and
+ * Doris (the member rows). Pure. Nothing in it changes while the cluster is at rest (no heartbeat
+ * times, no "last checked" stamps), so a cluster at rest causes no status writes.
+ */
+import type { Component, DorisClusterStatus } from '../api/v1alpha1/index.ts';
+import { releaseOf } from '../doris/rows.ts';
+import { type Condition, type ConditionInput, setCondition } from '../runtime/conditions.ts';
+import { components } from './names.ts';
+import type { DorisView } from './observe.ts';
+import { hostOf, registrationOf } from './plan/members.ts';
+import { isOutdated, releaseOfImage } from './plan/rollout.ts';
+import type { Operation, PlanInput, Step } from './plan/types.ts';
+
+type ComponentStatus = NonNullable<DorisClusterStatus['fe']>;
+type MemberStatus = NonNullable<ComponentStatus['members']>[number];
+
+const roleOf: Record<Component, MemberStatus['role']> = {
+  fe: 'FOLLOWER',
+  be: 'BACKEND',
+  cn: 'COMPUTE',
+  broker: 'BROKER',
+};
+
+function members(input: PlanInput, c: Component): MemberStatus[] {
+  return (input.pods[c] ?? []).map((pod) => {
+    const host = hostOf(input, c, pod.ordinal);
+    const reg = registrationOf(input.doris, c, host);
+    const base: MemberStatus = { podName: pod.name, host, role: roleOf[c] };
+    if (reg === undefined) return base;
+    if (reg.kind === 'fe') {
+      return {
+        ...base,
+        role: reg.row.role,
+        alive: reg.row.alive,
+        isMaster: reg.row.isMaster,
+        version: reg.row.version || undefined,
+        ...(reg.row.errMsg ? { errMsg: reg.row.errMsg } : {}),
+      };
+    }
+    if (reg.kind === 'broker')
+      return { ...base, alive: reg.row.alive, ...(reg.row.errMsg ? { errMsg: reg.row.errMsg } : {}) };
+    const be = reg.row;
+    return {
+      ...base,
+      alive: be.alive,
+      version: be.version || undefined,
+      tabletNum: be.tabletNum,
+      decommission: !be.decommissioned ? 'None' : be.tabletNum > 0 ? 'Decommissioning' : 'Decommissioned',
+      ...(be.errMsg ? { errMsg: be.errMsg } : {}),
+    };
+  });
+}
+
+function mostCommon(values: readonly (string | undefined)[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const v of values) if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+function lowestRelease(versions: readonly (string | undefined)[]): string | undefined {
+  const releases = versions
+    .map((v) => (v ? releaseOf(v) : undefined))
+    .filter((v): v is string => v !== undefined);
+  return releases.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))[0];
+}
+
+export function componentStatus(input: PlanInput, c: Component): ComponentStatus | undefined {
+  const spec = input.spec[c];
+  if (spec === undefined) return undefined;
+  const pods = input.pods[c] ?? [];
+  const list = members(input, c);
+  const ready = pods.filter(
+    (p) => p.ready && (!input.doris.known || list.find((m) => m.podName === p.name)?.alive === true),
+  ).length;
+  const target = input.target[c];
+  return {
+    replicas: spec.replicas,
+    readyReplicas: ready,
+    updatedReplicas: pods.filter((p) => !isOutdated(input, c, p)).length,
+    ready: `${ready}/${spec.replicas}`,
+    ...(mostCommon(pods.map((p) => p.image)) ? { currentImage: mostCommon(pods.map((p) => p.image)) } : {}),
+    ...(target ? { targetImage: target.image } : {}),
+    ...(lowestRelease(list.map((m) => m.version))
+      ? { currentVersion: lowestRelease(list.map((m) => m.version)) }
+      : {}),
+    ...(target && releaseOfImage(target.image) ? { targetVersion: releaseOfImage(target.image) } : {}),
+    ...(c === 'fe' ? { electionNumber: input.spec.fe.electionNumber } : {}),
+    members: list,
+  };
+}
+
+/** Records the operation a step belongs to; start times survive while the operation (or member) does. */
+export function nextOperation(
+  current: Operation | undefined,
+  step: Step | undefined,
+  now: Date,
+): Operation | undefined {
+  const update = step?.operation;
+  if (update === undefined) return step?.kind === 'wait' ? current : undefined;
+  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  const same =
+    current !== undefined && current.type === update.type && current.component === update.component;
+  const sameMember = same && current.member === update.member;
+  return {
+    type: update.type,
+    component: update.component,
+    ...(update.member ? { member: update.member } : {}),
+    startedAt: same ? current.startedAt : stamp,
+    ...(update.member
+      ? { memberStartedAt: sameMember && current.memberStartedAt ? current.memberStartedAt : stamp }
+      : {}),
+    message: update.message,
+  };
+}
+
+export interface StatusInput {
+  readonly plan: PlanInput;
+  readonly step: Step | undefined;
+  readonly generation: number;
+  readonly previous: DorisClusterStatus | undefined;
+  readonly balanceDisabledByOperator: boolean;
+}
+
+export function buildStatus(s: StatusInput): DorisClusterStatus {
+  const { plan: input, step } = s;
+  const now = input.now;
+  const operation = nextOperation(input.operation, step, now);
+  const perComponent = Object.fromEntries(
+    components.map((c) => [c, componentStatus(input, c)]).filter(([, v]) => v !== undefined),
+  ) as Partial<Record<Component, ComponentStatus>>;
+  const allReady = components.every((c) => {
+    const cs = perComponent[c];
+    return (
+      cs === undefined ||
+      ((cs.readyReplicas ?? 0) >= (cs.replicas ?? 0) && cs.updatedReplicas === cs.replicas)
+    );
+  });
+  const problem = step?.kind === 'wait' ? step.problem : undefined;
+  const doris: DorisView = input.doris;
+  const conditions = [
+    cond(
+      'Ready',
+      allReady && doris.known,
+      allReady && doris.known ? 'AllMembersReady' : doris.known ? 'MembersNotReady' : 'DorisUnreachable',
+      doris.known
+        ? allReady
+          ? 'every member is ready and alive in Doris'
+          : 'some members are not ready or not alive in Doris'
+        : `Doris state unknown: ${doris.reason}`,
+      !doris.known,
+    ),
+    cond(
+      'Progressing',
+      operation !== undefined || (step !== undefined && step.kind !== 'wait'),
+      operation?.type ?? (step ? 'Converging' : 'Idle'),
+      operation?.message ?? step?.reason ?? 'nothing to do',
+    ),
+    cond(
+      'Degraded',
+      problem !== undefined,
+      problem !== undefined ? 'OperationStalled' : 'AsExpected',
+      problem ?? 'no problem detected',
+    ),
+    cond(
+      'TabletBalancingPaused',
+      s.balanceDisabledByOperator,
+      s.balanceDisabledByOperator ? 'PausedForUpgrade' : 'NotPaused',
+      s.balanceDisabledByOperator
+        ? 'the operator paused tablet balancing for a BE upgrade and will resume it'
+        : 'tablet balancing is not paused by the operator',
+    ),
+  ];
+  let list: Condition[] = (s.previous?.conditions as Condition[] | undefined) ?? [];
+  for (const c of conditions) list = setCondition(list, { ...c, observedGeneration: s.generation }, now);
+  const phase =
+    input.spec.rollout.paused && operation !== undefined
+      ? 'Paused'
+      : problem !== undefined
+        ? 'Degraded'
+        : operation?.type === 'Upgrade' || operation?.type === 'Restart'
+          ? 'Upgrading'
+          : operation?.type === 'ScaleIn' || step?.kind === 'scale'
+            ? 'Scaling'
+            : allReady && doris.known
+              ? 'Ready'
+              : Object.values(perComponent).every((c) => (c?.readyReplicas ?? 0) === 0)
+                ? 'Creating'
+                : 'Degraded';
+  const feVersion = doris.known ? doris.frontends.find((f) => f.isMaster)?.version : undefined;
+  return {
+    observedGeneration: s.generation,
+    phase,
+    ...(feVersion && releaseOf(feVersion)
+      ? { version: releaseOf(feVersion) }
+      : s.previous?.version
+        ? { version: s.previous.version }
+        : {}),
+    conditions: list,
+    ...perComponent,
+    ...(operation ? { operation } : {}),
+  };
+}
+
+function cond(type: string, ok: boolean, reason: string, message: string, unknown = false): ConditionInput {
+  return { type, status: unknown ? 'Unknown' : ok ? 'True' : 'False', reason, message };
+}

@@ -1,0 +1,154 @@
+/**
+ * A typed client for the admin statements the operator runs against the master FE, over the
+ * MySQL protocol (mysql2). Every connection has a connect and a query timeout; values are escaped
+ * by the client (Doris has no server-side prepared statements for ALTER SYSTEM).
+ */
+import { type Connection, createConnection } from 'mysql2/promise';
+import { DorisError, DorisUnreachableError } from './errors.ts';
+import {
+  type Backend,
+  type Broker,
+  type Frontend,
+  parseBackend,
+  parseBroker,
+  parseFrontend,
+  type Row,
+} from './rows.ts';
+
+export interface DorisEndpoint {
+  readonly host: string;
+  /** @default 9030 */
+  readonly port?: number;
+  readonly user: string;
+  readonly password: string;
+}
+
+export interface ClientOptions {
+  /** @default 5000 */
+  readonly connectTimeoutMs?: number;
+  /** @default 30000 */
+  readonly queryTimeoutMs?: number;
+}
+
+export class DorisClient {
+  private readonly conn: Connection;
+  private readonly queryTimeoutMs: number;
+  readonly address: string;
+
+  private constructor(conn: Connection, address: string, queryTimeoutMs: number) {
+    this.conn = conn;
+    this.address = address;
+    this.queryTimeoutMs = queryTimeoutMs;
+  }
+
+  static async connect(ep: DorisEndpoint, opts: ClientOptions = {}): Promise<DorisClient> {
+    const address = `${ep.host}:${ep.port ?? 9030}`;
+    try {
+      const conn = await createConnection({
+        host: ep.host,
+        port: ep.port ?? 9030,
+        user: ep.user,
+        password: ep.password,
+        connectTimeout: opts.connectTimeoutMs ?? 5000,
+        supportBigNumbers: true,
+        bigNumberStrings: true,
+        dateStrings: true,
+      });
+      conn.on('error', () => {
+        // A dropped connection surfaces on the next query; without a listener it would crash the process.
+      });
+      return new DorisClient(conn, address, opts.queryTimeoutMs ?? 30_000);
+    } catch (err) {
+      const e = err as { errno?: number; message?: string };
+      if (typeof e.errno === 'number' && e.errno > 1000)
+        throw new DorisError('connect', e.errno, e.message ?? '', { cause: err });
+      throw new DorisUnreachableError(address, { cause: err });
+    }
+  }
+
+  /** Runs one statement; `?` placeholders are escaped by the client. */
+  async query(sql: string, values: readonly unknown[] = []): Promise<Row[]> {
+    try {
+      const [rows] = await this.conn.query({ sql, values: [...values], timeout: this.queryTimeoutMs });
+      return Array.isArray(rows) ? (rows as Row[]) : [];
+    } catch (err) {
+      const e = err as { errno?: number; message?: string; code?: string };
+      if (typeof e.errno === 'number' && e.errno > 1000) {
+        throw new DorisError(
+          this.conn.format(sql, [...values]).replace(/PASSWORD\('.*?'\)|BY '.*?'/gi, "'***'"),
+          e.errno,
+          e.message ?? '',
+          { cause: err },
+        );
+      }
+      throw new DorisUnreachableError(this.address, { cause: err });
+    }
+  }
+
+  async showFrontends(): Promise<Frontend[]> {
+    return (await this.query('SHOW FRONTENDS')).map(parseFrontend);
+  }
+
+  async showBackends(): Promise<Backend[]> {
+    return (await this.query('SHOW BACKENDS')).map(parseBackend);
+  }
+
+  async showBrokers(): Promise<Broker[]> {
+    return (await this.query('SHOW BROKER')).map(parseBroker);
+  }
+
+  addFrontend(role: 'FOLLOWER' | 'OBSERVER', hostPort: string): Promise<Row[]> {
+    return this.query(`ALTER SYSTEM ADD ${role} ?`, [hostPort]);
+  }
+
+  dropFrontend(role: 'FOLLOWER' | 'OBSERVER', hostPort: string): Promise<Row[]> {
+    return this.query(`ALTER SYSTEM DROP ${role} ?`, [hostPort]);
+  }
+
+  decommissionBackend(hostPort: string): Promise<Row[]> {
+    return this.query('ALTER SYSTEM DECOMMISSION BACKEND ?', [hostPort]);
+  }
+
+  cancelDecommission(hostPort: string): Promise<Row[]> {
+    return this.query('CANCEL DECOMMISSION BACKEND ?', [hostPort]);
+  }
+
+  /** Removes a backend at once, discarding its data: only for compute nodes or empty backends. */
+  dropBackendNow(hostPort: string): Promise<Row[]> {
+    return this.query('ALTER SYSTEM DROPP BACKEND ?', [hostPort]);
+  }
+
+  setBackendQueryable(hostPort: string, queryable: boolean): Promise<Row[]> {
+    const v = queryable ? 'false' : 'true';
+    return this.query(
+      `ALTER SYSTEM MODIFY BACKEND ? SET ("disable_query" = "${v}", "disable_load" = "${v}")`,
+      [hostPort],
+    );
+  }
+
+  dropBroker(name: string, hostPort: string): Promise<Row[]> {
+    return this.query('ALTER SYSTEM DROP BROKER ? ?', [name, hostPort]).catch(() =>
+      this.query(`ALTER SYSTEM DROP BROKER \`${name.replace(/`/g, '')}\` ?`, [hostPort]),
+    );
+  }
+
+  /** Sets a master FE config at runtime (`ADMIN SET FRONTEND CONFIG`). */
+  setFrontendConfig(key: string, value: string): Promise<Row[]> {
+    return this.query(`ADMIN SET FRONTEND CONFIG (?=?)`, [key, value]);
+  }
+
+  /** Value of an FE config key on the connected FE. */
+  async frontendConfig(key: string): Promise<string | undefined> {
+    const rows = await this.query('SHOW FRONTEND CONFIG LIKE ?', [key]);
+    const row = rows.find((r) => r.Key === key);
+    return row?.Value ?? undefined;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.conn.end();
+    } catch {
+      this.conn.destroy();
+    }
+  }
+}

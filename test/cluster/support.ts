@@ -1,0 +1,65 @@
+/** Running the DorisCluster controller in the test process against the shared control plane and simulator. */
+import type { TestContext } from 'node:test';
+import { type DorisCluster, dorisClusterKind } from '../../src/api/v1alpha1/index.ts';
+import { setupClusterController } from '../../src/cluster/setup.ts';
+import { collectionPath, objectPath } from '../../src/kube/resources.ts';
+import { RestClient } from '../../src/kube/rest.ts';
+import { createLogger, silentLogger } from '../../src/runtime/log.ts';
+import { Manager } from '../../src/runtime/manager.ts';
+import { installCrds } from '../api/support.ts';
+import { eventually, testEnv } from '../support/env.ts';
+
+/** Starts a manager with the cluster controller, watching `namespace` only; stopped after the test. */
+export async function startOperator(t: TestContext, namespace: string): Promise<Manager> {
+  await installCrds();
+  const { info } = await testEnv();
+  const manager = new Manager({
+    client: await RestClient.fromKubeconfigFile(info.kubeconfigPath),
+    logger: process.env.OPERATOR_LOGS ? createLogger('debug') : silentLogger,
+    identity: `test-${namespace}`,
+    namespaces: [namespace],
+  });
+  setupClusterController(manager);
+  await manager.start();
+  t.after(() => manager.stop());
+  return manager;
+}
+
+export async function createCluster(namespace: string, name: string, spec: object): Promise<void> {
+  const { client } = await testEnv();
+  await client.request({
+    method: 'POST',
+    path: collectionPath(dorisClusterKind.resource, namespace),
+    body: { apiVersion: dorisClusterKind.apiVersion, kind: 'DorisCluster', metadata: { name }, spec },
+  });
+}
+
+export async function getCluster(namespace: string, name: string): Promise<DorisCluster> {
+  const { client } = await testEnv();
+  return client.request<DorisCluster>({
+    method: 'GET',
+    path: objectPath(dorisClusterKind.resource, namespace, name),
+  });
+}
+
+export async function patchSpec(namespace: string, name: string, spec: object): Promise<void> {
+  const { client } = await testEnv();
+  await client.request({
+    method: 'PATCH',
+    path: objectPath(dorisClusterKind.resource, namespace, name),
+    contentType: 'application/merge-patch+json',
+    body: { spec },
+  });
+}
+
+/** Waits until the cluster reports phase Ready for its current generation. */
+export function waitReady(namespace: string, name: string, timeoutMs = 90_000): Promise<DorisCluster> {
+  return eventually(
+    async () => {
+      const dc = await getCluster(namespace, name);
+      const s = dc.status;
+      return s?.phase === 'Ready' && s.observedGeneration === dc.metadata.generation ? dc : false;
+    },
+    { timeoutMs, what: `${namespace}/${name} to be Ready` },
+  );
+}
