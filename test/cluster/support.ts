@@ -1,8 +1,9 @@
 /** Running the DorisCluster controller in the test process against the shared control plane and simulator. */
 import type { TestContext } from 'node:test';
+import mysql from 'mysql2/promise';
 import { type DorisCluster, dorisClusterKind } from '../../src/api/v1alpha1/index.ts';
 import { setupClusterController } from '../../src/cluster/setup.ts';
-import { collectionPath, objectPath } from '../../src/kube/resources.ts';
+import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import { RestClient } from '../../src/kube/rest.ts';
 import { createLogger, silentLogger } from '../../src/runtime/log.ts';
 import { Manager } from '../../src/runtime/manager.ts';
@@ -61,5 +62,43 @@ export function waitReady(namespace: string, name: string, timeoutMs = 90_000): 
       return s?.phase === 'Ready' && s.observedGeneration === dc.metadata.generation ? dc : false;
     },
     { timeoutMs, what: `${namespace}/${name} to be Ready` },
+  );
+}
+
+/** SQL against the cluster's FE pods (any FE answers; DDL reaches the master). */
+export async function sqlOn(
+  t: TestContext,
+  namespace: string,
+  name: string,
+): Promise<(sql: string) => Promise<unknown[]>> {
+  const { client } = await testEnv();
+  const pods = await client.request<{ items: { metadata: { name: string }; status: { podIP?: string } }[] }>({
+    method: 'GET',
+    path: collectionPath(builtin.Pod, namespace),
+    query: { labelSelector: `app.kubernetes.io/instance=${name},app.kubernetes.io/component=fe` },
+  });
+  const ip = pods.items.find((p) => p.metadata.name.endsWith('-fe-0'))?.status.podIP ?? '';
+  const conn = await mysql.createConnection({
+    host: ip,
+    port: 9030,
+    user: 'root',
+    password: '',
+    connectTimeout: 5000,
+  });
+  t.after(() => conn.destroy());
+  return async (sql) => (await conn.query(sql))[0] as unknown[];
+}
+
+/** Creates a table whose tablets spread over the backends (replication 3). */
+export async function createTable(
+  t: TestContext,
+  namespace: string,
+  name: string,
+  buckets = 12,
+): Promise<void> {
+  const sql = await sqlOn(t, namespace, name);
+  await sql('CREATE DATABASE IF NOT EXISTS d');
+  await sql(
+    `CREATE TABLE d.t (k INT, v VARCHAR(10)) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS ${buckets} PROPERTIES ("replication_num" = "3")`,
   );
 }

@@ -1,0 +1,154 @@
+/**
+ * Safe scaling (S1, S2): BE scale-in decommissions first and removes a pod only once Doris has
+ * moved every tablet; a stalled decommission never loses the pod and scaling back up cancels it;
+ * FE scale-in removes observers through the master before their pods go.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { builtin, collectionPath } from '../../src/kube/resources.ts';
+import type { KubeObject } from '../../src/runtime/object.ts';
+import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
+import { createCluster, createTable, getCluster, patchSpec, startOperator, waitReady } from './support.ts';
+
+async function podNames(ns: string, component: string): Promise<string[]> {
+  const { client } = await testEnv();
+  const pods = await client.request<{ items: KubeObject[] }>({
+    method: 'GET',
+    path: collectionPath(builtin.Pod, ns),
+    query: { labelSelector: `app.kubernetes.io/component=${component}` },
+  });
+  return pods.items.map((p) => p.metadata.name).sort();
+}
+
+test('BE scale-in: decommission, wait for the tablets to move, then remove the pod (S1)', async (t) => {
+  const ns = await newNamespace(t, 'scale-be');
+  await startOperator(t, ns);
+  await createCluster(ns, 'doris', { version: '2.1.7', fe: { replicas: 1 }, be: { replicas: 4 } });
+  await waitReady(ns, 'doris');
+  await createTable(t, ns, 'doris');
+  const sim = await simulator();
+  const key = `${ns}/doris-fe`;
+  const host = `doris-be-3.doris-be-internal.${ns}.svc.cluster.local`;
+  const before = (await sim.cluster(key))?.backends.find((b) => b.host === host)?.tablets ?? 0;
+  assert.ok(before > 0, 'be-3 holds tablets');
+  await sim.setDecommissionRate(key, host, 1);
+  const since = (await sim.log()).at(-1)?.seq ?? 0;
+
+  await patchSpec(ns, 'doris', { be: { replicas: 3 } });
+  await eventually(async () => (await podNames(ns, 'be')).length === 3, {
+    timeoutMs: 90_000,
+    what: 'be-3 removed',
+  });
+  const dc = await waitReady(ns, 'doris');
+  assert.equal(dc.status?.be?.ready, '3/3');
+  assert.equal(dc.status?.operation, undefined, 'the operation is over');
+
+  const log = await sim.log({ since });
+  const at = (pred: (e: { kind: string; text: string; member?: string }) => boolean) => log.findIndex(pred);
+  const decommission = at(
+    (e) => e.kind === 'statement' && e.text.includes('DECOMMISSION BACKEND') && e.text.includes(host),
+  );
+  const dropped = at((e) => e.text.includes('decommissioned and dropped') && e.text.includes(host));
+  const podGone = at((e) => e.kind === 'pod' && e.member === `${ns}/doris-be-3`);
+  assert.ok(decommission >= 0, 'DECOMMISSION was sent');
+  assert.ok(dropped > decommission, 'Doris finished the decommission');
+  assert.ok(
+    podGone > dropped,
+    `the pod went only after Doris dropped the backend: ${JSON.stringify(log.map((e) => e.text))}`,
+  );
+  const tablets = (await sim.cluster(key))?.backends.reduce((n, b) => n + b.tablets, 0);
+  assert.equal(tablets, 36, 'no replica lost: 12 tablets x 3 replicas');
+});
+
+test('a stalled decommission keeps the pod; scaling back up cancels it (S1)', async (t) => {
+  const ns = await newNamespace(t, 'stall');
+  await startOperator(t, ns);
+  await createCluster(ns, 'doris', { version: '2.1.7', fe: { replicas: 1 }, be: { replicas: 4 } });
+  await waitReady(ns, 'doris');
+  await createTable(t, ns, 'doris');
+  const sim = await simulator();
+  const key = `${ns}/doris-fe`;
+  const host = `doris-be-3.doris-be-internal.${ns}.svc.cluster.local`;
+  await sim.setDecommissionRate(key, host, 0);
+
+  await patchSpec(ns, 'doris', { be: { replicas: 3 } });
+  await eventually(
+    async () => (await sim.cluster(key))?.backends.find((b) => b.host === host)?.decommissioned === true,
+    {
+      what: 'the decommission to start',
+    },
+  );
+  const dc = await eventually(
+    async () => {
+      const c = await getCluster(ns, 'doris');
+      const member = c.status?.be?.members?.find((m) => m.podName === 'doris-be-3');
+      return c.status?.operation?.type === 'ScaleIn' && member?.decommission === 'Decommissioning' ? c : false;
+    },
+    { what: 'the operation and the decommission in status' },
+  );
+  assert.equal(dc.status?.operation?.member, 'doris-be-3');
+  assert.equal(
+    dc.status?.be?.members?.find((m) => m.podName === 'doris-be-3')?.decommission,
+    'Decommissioning',
+  );
+  // Held for a while: the operator keeps waiting, never removes the pod while tablets remain.
+  for (let i = 0; i < 10; i++) {
+    assert.deepEqual(await podNames(ns, 'be'), ['doris-be-0', 'doris-be-1', 'doris-be-2', 'doris-be-3']);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await patchSpec(ns, 'doris', { be: { replicas: 4 } });
+  await eventually(
+    async () => (await sim.cluster(key))?.backends.find((b) => b.host === host)?.decommissioned === false,
+    {
+      what: 'the decommission to be cancelled',
+    },
+  );
+  const ready = await waitReady(ns, 'doris');
+  assert.equal(ready.status?.be?.ready, '4/4');
+  assert.deepEqual(await podNames(ns, 'be'), ['doris-be-0', 'doris-be-1', 'doris-be-2', 'doris-be-3']);
+});
+
+test('FE scale-in drops observers through the master before their pods go (S2)', async (t) => {
+  const ns = await newNamespace(t, 'scale-fe');
+  await startOperator(t, ns);
+  await createCluster(ns, 'doris', {
+    version: '2.1.7',
+    fe: { replicas: 5, electionNumber: 3 },
+    be: { replicas: 1 },
+  });
+  const dc = await waitReady(ns, 'doris');
+  const roles = (dc.status?.fe?.members ?? []).map((m) => `${m.podName}:${m.role}`).sort();
+  assert.deepEqual(roles, [
+    'doris-fe-0:FOLLOWER',
+    'doris-fe-1:FOLLOWER',
+    'doris-fe-2:FOLLOWER',
+    'doris-fe-3:OBSERVER',
+    'doris-fe-4:OBSERVER',
+  ]);
+  const sim = await simulator();
+  const since = (await sim.log()).at(-1)?.seq ?? 0;
+
+  await patchSpec(ns, 'doris', { fe: { replicas: 3 } });
+  await eventually(async () => (await podNames(ns, 'fe')).length === 3, {
+    timeoutMs: 60_000,
+    what: 'two observers removed',
+  });
+  const after = await waitReady(ns, 'doris');
+  assert.equal(after.status?.fe?.members?.length, 3);
+  const log = await sim.log({ since });
+  for (const ordinal of [3, 4]) {
+    const drop = log.findIndex(
+      (e) =>
+        e.kind === 'statement' &&
+        e.text.includes('DROP OBSERVER') &&
+        e.text.includes(`doris-fe-${ordinal}.`) &&
+        !e.error,
+    );
+    const gone = log.findIndex((e) => e.kind === 'pod' && e.member === `${ns}/doris-fe-${ordinal}`);
+    assert.ok(drop >= 0 && gone > drop, `fe-${ordinal}: dropped (${drop}) before its pod went (${gone})`);
+  }
+  assert.ok(
+    !log.some((e) => e.kind === 'statement' && e.text.includes('DROP FOLLOWER')),
+    'no follower dropped',
+  );
+});
