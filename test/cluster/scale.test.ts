@@ -82,7 +82,9 @@ test('a stalled decommission keeps the pod; scaling back up cancels it (S1)', as
     async () => {
       const c = await getCluster(ns, 'doris');
       const member = c.status?.be?.members?.find((m) => m.podName === 'doris-be-3');
-      return c.status?.operation?.type === 'ScaleIn' && member?.decommission === 'Decommissioning' ? c : false;
+      return c.status?.operation?.type === 'ScaleIn' && member?.decommission === 'Decommissioning'
+        ? c
+        : false;
     },
     { what: 'the operation and the decommission in status' },
   );

@@ -41,7 +41,17 @@ export function restartOrder(input: PlanInput, c: Component, pods: readonly PodV
 
 /** The next rollout step, or undefined when every member runs its target. */
 export function planRollout(input: PlanInput): Step | undefined {
-  const upgradingBe = (input.pods.be ?? []).some((p) => p.image !== input.target.be?.image);
+  const bePods = input.pods.be ?? [];
+  const beDone = bePods.every((p) => !isOutdated(input, 'be', p) && isConfirmed(input, 'be', p));
+  // Balancing comes back as soon as the BE phase is over, before the CN and FE phases.
+  if (input.balanceDisabledByOperator && beDone && input.doris.known) {
+    return {
+      kind: 'sql',
+      action: { op: 'setBalance', disabled: false },
+      reason: 'the BE upgrade is done: turn tablet balancing back on',
+      event: { type: 'Normal', reason: 'BalancingResumed', note: 'Tablet balancing and scheduling resumed' },
+    };
+  }
   for (const c of rolloutOrder) {
     const pods = input.pods[c] ?? [];
     const target = input.target[c];
@@ -125,14 +135,6 @@ export function planRollout(input: PlanInput): Step | undefined {
         note: `Restarting ${next.name} for the ${why}`,
       },
       operation: { type, component: c, member: next.name, message: `restarting ${next.name} for the ${why}` },
-    };
-  }
-  if (input.balanceDisabledByOperator && !upgradingBe && input.doris.known) {
-    return {
-      kind: 'sql',
-      action: { op: 'setBalance', disabled: false },
-      reason: 'the BE upgrade is done: turn tablet balancing back on',
-      event: { type: 'Normal', reason: 'BalancingResumed', note: 'Tablet balancing and scheduling resumed' },
     };
   }
   return undefined;
