@@ -1,0 +1,365 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Component } from '../../api/v1alpha1/index.ts';
+import { withDefaults } from '../../api/v1alpha1/index.ts';
+import type { Backend, Frontend } from '../../doris/rows.ts';
+import type { DorisView, PodView } from '../observe.ts';
+import { plan } from './index.ts';
+import type { Operation, PlanInput, Step } from './types.ts';
+
+const ns = 'ns';
+const host = (c: Component, i: number) => `doris-${c}-${i}.doris-${c}-internal.${ns}.svc.cluster.local`;
+const image = {
+  fe: 'apache/doris:fe-2.1.7',
+  be: 'apache/doris:be-2.1.7',
+  cn: 'apache/doris:be-2.1.7',
+  broker: 'apache/doris:broker-2.1.7',
+};
+
+function pods(c: Component, n: number, over: Partial<PodView> = {}): PodView[] {
+  return Array.from({ length: n }, (_, i) => ({
+    name: `doris-${c}-${i}`,
+    ordinal: i,
+    ip: `127.0.${i}.1`,
+    ready: true,
+    deleting: false,
+    image: image[c],
+    configHash: 'h',
+    uid: `${c}${i}`,
+    ...over,
+  }));
+}
+
+function fe(i: number, over: Partial<Frontend> = {}): Frontend {
+  return {
+    name: `fe_${i}`,
+    host: host('fe', i),
+    editLogPort: 9010,
+    role: i < 3 ? 'FOLLOWER' : 'OBSERVER',
+    isMaster: i === 0,
+    join: true,
+    alive: true,
+    replayedJournalId: 10,
+    isHelper: i < 3,
+    errMsg: '',
+    version: 'doris-2.1.7',
+    ...over,
+  };
+}
+
+function be(c: 'be' | 'cn', i: number, over: Partial<Backend> = {}): Backend {
+  return {
+    id: `${10000 + i}`,
+    host: host(c, i),
+    heartbeatPort: 9050,
+    alive: true,
+    decommissioned: false,
+    tabletNum: c === 'be' ? 10 : 0,
+    errMsg: '',
+    version: 'doris-2.1.7',
+    nodeRole: c === 'be' ? 'mix' : 'computation',
+    heartbeatFailures: 0,
+    queryDisabled: false,
+    loadDisabled: false,
+    ...over,
+  };
+}
+
+interface Shape {
+  fe?: number;
+  be?: number;
+  cn?: number;
+  specFe?: number;
+  specBe?: number;
+  specCn?: number;
+  paused?: boolean;
+}
+
+/** A cluster at rest with `shape` members, in Kubernetes and in Doris. */
+function input(shape: Shape, over: Partial<PlanInput> = {}): PlanInput {
+  const n = { fe: shape.fe ?? 3, be: shape.be ?? 3, cn: shape.cn ?? 0 };
+  const spec = withDefaults({
+    version: '2.1.7',
+    fe: { replicas: shape.specFe ?? n.fe, electionNumber: 3 },
+    be: { replicas: shape.specBe ?? n.be },
+    ...(n.cn > 0 || shape.specCn !== undefined ? { cn: { replicas: shape.specCn ?? n.cn } } : {}),
+    rollout: { paused: shape.paused ?? false },
+  });
+  const doris: DorisView = {
+    known: true,
+    frontends: Array.from({ length: n.fe }, (_, i) => fe(i)),
+    backends: [
+      ...Array.from({ length: n.be }, (_, i) => be('be', i)),
+      ...Array.from({ length: n.cn }, (_, i) => be('cn', i)),
+    ],
+    brokers: [],
+    master: host('fe', 0),
+    balanceDisabled: false,
+  };
+  return {
+    cluster: 'doris',
+    namespace: ns,
+    spec,
+    statefulSets: {
+      fe: { replicas: n.fe },
+      be: { replicas: n.be },
+      ...(n.cn > 0 || shape.specCn !== undefined ? { cn: { replicas: n.cn } } : {}),
+    },
+    pods: { fe: pods('fe', n.fe), be: pods('be', n.be), cn: pods('cn', n.cn), broker: [] },
+    target: {
+      fe: { image: image.fe, configHash: 'h' },
+      be: { image: image.be, configHash: 'h' },
+      ...(spec.cn ? { cn: { image: image.cn, configHash: 'h' } } : {}),
+    },
+    doris,
+    balanceDisabledByOperator: false,
+    now: new Date('2026-01-01T00:10:00Z'),
+    ...over,
+  };
+}
+
+const withBackends = (i: PlanInput, f: (b: Backend) => Backend): PlanInput =>
+  i.doris.known ? { ...i, doris: { ...i.doris, backends: i.doris.backends.map(f) } } : i;
+const opOn = (member: string, minutesAgo: number, type: Operation['type'] = 'ScaleIn'): Operation => ({
+  type,
+  component: 'be',
+  member,
+  startedAt: '2026-01-01T00:00:00Z',
+  memberStartedAt: new Date(Date.parse('2026-01-01T00:10:00Z') - minutesAgo * 60_000).toISOString(),
+});
+
+/** A compact description of a step, for table assertions. */
+function describe(step: Step | undefined): string {
+  if (step === undefined) return 'none';
+  switch (step.kind) {
+    case 'scale':
+      return `scale ${step.component} ${step.replicas}`;
+    case 'sql':
+      return `sql ${step.action.op}${'hostPort' in step.action ? ` ${step.action.hostPort.split('.')[0]}` : ''}${step.action.op === 'setBalance' ? ` ${step.action.disabled}` : ''}`;
+    case 'deletePod':
+      return `delete ${step.pod}`;
+    case 'wait':
+      return `wait${step.problem ? ' PROBLEM' : ''}`;
+  }
+}
+
+const cases: { name: string; input: PlanInput; want: string }[] = [
+  { name: 'at rest: nothing', input: input({}), want: 'none' },
+  { name: 'no StatefulSets: FE first', input: input({}, { statefulSets: {} }), want: 'scale fe 3' },
+  { name: 'BE scale-out is immediate', input: input({ specBe: 5 }), want: 'scale be 5' },
+  {
+    name: 'BE scale-in decommissions the highest ordinal',
+    input: input({ be: 4, specBe: 3 }),
+    want: 'sql decommission doris-be-3',
+  },
+  {
+    name: 'BE scale-in with Doris unknown does nothing destructive (S3)',
+    input: input({ be: 4, specBe: 3 }, { doris: { known: false, reason: 'FE unreachable' } }),
+    want: 'wait PROBLEM',
+  },
+  {
+    name: 'decommissioning: wait',
+    input: withBackends(input({ be: 4, specBe: 3 }, { operation: opOn('doris-be-3', 1) }), (b) =>
+      b.host === host('be', 3) ? { ...b, decommissioned: true, tabletNum: 5 } : b,
+    ),
+    want: 'wait',
+  },
+  {
+    name: 'decommission stalled past the member timeout: Degraded, still never forced (S1)',
+    input: withBackends(input({ be: 4, specBe: 3 }, { operation: opOn('doris-be-3', 31) }), (b) =>
+      b.host === host('be', 3) ? { ...b, decommissioned: true, tabletNum: 5 } : b,
+    ),
+    want: 'wait PROBLEM',
+  },
+  {
+    name: 'decommissioned with 0 tablets but row kept: drop the empty row',
+    input: withBackends(input({ be: 4, specBe: 3 }), (b) =>
+      b.host === host('be', 3) ? { ...b, decommissioned: true, tabletNum: 0 } : b,
+    ),
+    want: 'sql dropBackend doris-be-3',
+  },
+  {
+    name: 'row gone from SHOW BACKENDS: shrink the StatefulSet',
+    input: (() => {
+      const i = input({ be: 4, specBe: 3 });
+      return i.doris.known
+        ? { ...i, doris: { ...i.doris, backends: i.doris.backends.filter((b) => b.host !== host('be', 3)) } }
+        : i;
+    })(),
+    want: 'scale be 3',
+  },
+  {
+    name: 'scaled back up while decommissioning: cancel',
+    input: withBackends(input({ be: 4, specBe: 4 }), (b) =>
+      b.host === host('be', 3) ? { ...b, decommissioned: true, tabletNum: 5 } : b,
+    ),
+    want: 'sql cancelDecommission doris-be-3',
+  },
+  {
+    name: 'FE scale-in drops the observer (S2)',
+    input: input({ fe: 4, specFe: 3 }),
+    want: 'sql dropFrontend doris-fe-3',
+  },
+  {
+    name: 'a follower is never dropped (S2)',
+    input: (() => {
+      const i = input({ fe: 4, specFe: 3 });
+      return i.doris.known
+        ? {
+            ...i,
+            doris: {
+              ...i.doris,
+              frontends: i.doris.frontends.map((f) => ({ ...f, role: 'FOLLOWER' as const })),
+            },
+          }
+        : i;
+    })(),
+    want: 'wait PROBLEM',
+  },
+  { name: 'paused: no scale-in', input: input({ be: 4, specBe: 3, paused: true }), want: 'wait' },
+  {
+    name: 'CN scale-in: stop new queries first',
+    input: input({ cn: 2, specCn: 1 }),
+    want: 'sql disableQuery doris-cn-1',
+  },
+  {
+    name: 'CN draining: wait',
+    input: withBackends(
+      input({ cn: 2, specCn: 1 }, { operation: { ...opOn('doris-cn-1', 0.1), component: 'cn' } }),
+      (b) => (b.host === host('cn', 1) ? { ...b, queryDisabled: true } : b),
+    ),
+    want: 'wait',
+  },
+  {
+    name: 'CN drained: DROPP (it holds no tablets)',
+    input: withBackends(
+      input({ cn: 2, specCn: 1 }, { operation: { ...opOn('doris-cn-1', 1), component: 'cn' } }),
+      (b) => (b.host === host('cn', 1) ? { ...b, queryDisabled: true } : b),
+    ),
+    want: 'sql dropBackend doris-cn-1',
+  },
+  {
+    name: 'upgrade: balancing off before the first BE (S6)',
+    input: input(
+      {},
+      { target: { ...input({}).target, be: { image: 'apache/doris:be-2.1.8', configHash: 'h' } } },
+    ),
+    want: 'sql setBalance true',
+  },
+  {
+    name: 'upgrade: BEs highest ordinal first once balancing is off',
+    input: (() => {
+      const i = input(
+        {},
+        {
+          target: { ...input({}).target, be: { image: 'apache/doris:be-2.1.8', configHash: 'h' } },
+          balanceDisabledByOperator: true,
+        },
+      );
+      return i.doris.known ? { ...i, doris: { ...i.doris, balanceDisabled: true } } : i;
+    })(),
+    want: 'delete doris-be-2',
+  },
+  {
+    name: 'upgrade: the restarted BE must be alive with the new version before the next',
+    input: (() => {
+      const i = input(
+        {},
+        {
+          target: { ...input({}).target, be: { image: 'apache/doris:be-2.1.8', configHash: 'h' } },
+          balanceDisabledByOperator: true,
+        },
+      );
+      const p = {
+        ...i.pods,
+        be: i.pods.be.map((x) => (x.ordinal === 2 ? { ...x, image: 'apache/doris:be-2.1.8' } : x)),
+      };
+      return i.doris.known ? { ...i, pods: p, doris: { ...i.doris, balanceDisabled: true } } : i;
+    })(),
+    want: 'wait',
+  },
+  {
+    name: 'upgrade: BE phase over: balancing back on before the FE phase',
+    input: (() => {
+      const target = {
+        fe: { image: 'apache/doris:fe-2.1.8', configHash: 'h' },
+        be: { image: 'apache/doris:be-2.1.8', configHash: 'h' },
+      };
+      const i = input({}, { target, balanceDisabledByOperator: true });
+      const p = { ...i.pods, be: i.pods.be.map((x) => ({ ...x, image: target.be.image })) };
+      return withBackends(
+        i.doris.known ? { ...i, pods: p, doris: { ...i.doris, balanceDisabled: true } } : i,
+        (b) => ({ ...b, version: 'doris-2.1.8' }),
+      );
+    })(),
+    want: 'sql setBalance false',
+  },
+  {
+    name: 'FE rollout: observers first',
+    input: input(
+      { fe: 4 },
+      { target: { ...input({}).target, fe: { image: 'apache/doris:fe-2.1.7', configHash: 'new' } } },
+    ),
+    want: 'delete doris-fe-3',
+  },
+  {
+    name: 'FE rollout: the master last',
+    input: (() => {
+      const i = input(
+        {},
+        { target: { ...input({}).target, fe: { image: 'apache/doris:fe-2.1.7', configHash: 'new' } } },
+      );
+      const p = {
+        ...i.pods,
+        fe: i.pods.fe.map((x) => (x.ordinal === 1 || x.ordinal === 2 ? { ...x, configHash: 'new' } : x)),
+      };
+      return { ...i, pods: p };
+    })(),
+    want: 'delete doris-fe-0',
+  },
+  {
+    name: 'rollout waits while any member is down (S4)',
+    input: (() => {
+      const i = input(
+        {},
+        { target: { ...input({}).target, fe: { image: 'apache/doris:fe-2.1.7', configHash: 'new' } } },
+      );
+      return withBackends(i, (b) => (b.host === host('be', 0) ? { ...b, alive: false } : b));
+    })(),
+    want: 'wait',
+  },
+  {
+    name: 'a stray observer registration is dropped',
+    input: (() => {
+      const i = input({});
+      return i.doris.known ? { ...i, doris: { ...i.doris, frontends: [...i.doris.frontends, fe(5)] } } : i;
+    })(),
+    want: 'sql dropFrontend doris-fe-5',
+  },
+  {
+    name: 'a stray BE with tablets is decommissioned, never dropped (S1)',
+    input: (() => {
+      const i = input({});
+      return i.doris.known
+        ? { ...i, doris: { ...i.doris, backends: [...i.doris.backends, be('be', 7)] } }
+        : i;
+    })(),
+    want: 'sql decommission doris-be-7',
+  },
+  {
+    name: 'a stray follower is left alone (S2)',
+    input: (() => {
+      const i = input({});
+      return i.doris.known
+        ? { ...i, doris: { ...i.doris, frontends: [...i.doris.frontends, fe(6, { role: 'FOLLOWER' })] } }
+        : i;
+    })(),
+    want: 'none',
+  },
+];
+
+for (const c of cases) {
+  test(`plan: ${c.name}`, () => {
+    assert.equal(describe(plan(c.input)), c.want);
+  });
+}
