@@ -13,8 +13,7 @@ import {
   type ResolvedDorisClusterSpec,
   withDefaults,
 } from '../api/v1alpha1/index.ts';
-import { builtin, objectPath } from '../kube/resources.ts';
-import { isNotFound } from '../kube/rest.ts';
+import { builtin } from '../kube/resources.ts';
 import { type Condition, findCondition, setCondition } from '../runtime/conditions.ts';
 import {
   done,
@@ -24,13 +23,13 @@ import {
   TerminalError,
 } from '../runtime/controller.ts';
 import type { Manager } from '../runtime/manager.ts';
-import type { KubeObject } from '../runtime/object.ts';
 import { patchStatus } from '../runtime/status.ts';
 import { act } from './act.ts';
+import { desiredCredentials, syncCredentials } from './credentials.ts';
 import { buildStatefulSet, buildSupportObjects, type ClusterRef, presentComponents } from './desired.ts';
 import { expandClaims } from './expand.ts';
 import { labelKeys, memberHost } from './names.ts';
-import { type Credentials, componentPods, type DorisView, observeDoris } from './observe.ts';
+import { componentPods, type DorisView, observeDoris } from './observe.ts';
 import { plan } from './plan/index.ts';
 import type { Operation, PlanInput } from './plan/types.ts';
 import { buildStatus } from './status.ts';
@@ -98,7 +97,14 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
     }
   }
 
-  const credentials = await credentialsOf(manager, ref.namespace, spec);
+  const desired = await desiredCredentials(manager, ref.namespace, spec.authSecretRef?.name);
+  const credentials = await syncCredentials(
+    manager,
+    ref,
+    cluster,
+    desired,
+    pods.fe.find((p) => p.ready && p.ip)?.ip,
+  );
   const feAddresses = new Map(
     pods.fe
       .filter((p) => p.ip !== undefined)
@@ -139,26 +145,6 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
   if (step.kind === 'wait') return requeueAfter(step.afterMs, step.reason);
   await act(manager, { ref, spec, cluster, credentials, feAddresses, doris }, step);
   return requeueAfter(1000, step.reason);
-}
-
-async function credentialsOf(
-  manager: Manager,
-  namespace: string,
-  spec: ResolvedDorisClusterSpec,
-): Promise<Credentials> {
-  if (spec.authSecretRef === undefined) return { user: 'root', password: '' };
-  try {
-    const secret = await manager.client.request<KubeObject>({
-      method: 'GET',
-      path: objectPath(builtin.Secret, namespace, spec.authSecretRef.name),
-    });
-    const decode = (k: string) => Buffer.from(secret.data?.[k] ?? '', 'base64').toString('utf8');
-    return { user: decode('username') || 'root', password: decode('password') };
-  } catch (err) {
-    if (isNotFound(err))
-      throw new Error(`spec.authSecretRef: Secret ${namespace}/${spec.authSecretRef.name} does not exist`);
-    throw err;
-  }
 }
 
 async function reportInvalid(manager: Manager, cluster: DorisCluster, err: InvalidSpecError): Promise<void> {

@@ -1,4 +1,5 @@
 /** Running the DorisCluster controller in the test process against the shared control plane and simulator. */
+import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
 import mysql from 'mysql2/promise';
 import { type DorisCluster, dorisClusterKind } from '../../src/api/v1alpha1/index.ts';
@@ -11,12 +12,17 @@ import { installCrds } from '../api/support.ts';
 import { eventually, testEnv } from '../support/env.ts';
 
 /** Starts a manager with the cluster controller, watching `namespace` only; stopped after the test. */
-export async function startOperator(t: TestContext, namespace: string): Promise<Manager> {
+export async function startOperator(t: TestContext, namespace: string, logSink?: string[]): Promise<Manager> {
   await installCrds();
   const { info } = await testEnv();
+  const sink = logSink && new Writable({ write: (chunk, _enc, cb) => (logSink.push(String(chunk)), cb()) });
   const manager = new Manager({
     client: await RestClient.fromKubeconfigFile(info.kubeconfigPath),
-    logger: process.env.OPERATOR_LOGS ? createLogger('debug') : silentLogger,
+    logger: sink
+      ? createLogger('debug', sink)
+      : process.env.OPERATOR_LOGS
+        ? createLogger('debug')
+        : silentLogger,
     identity: `test-${namespace}`,
     namespaces: [namespace],
   });
