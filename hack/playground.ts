@@ -1,21 +1,102 @@
 /**
- * Starts a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes)
- * and keeps it up until Ctrl-C, printing how to reach it with kubectl.
+ * `npm start`. Given a cluster (KUBECONFIG set, or running in a pod) it runs the manager against
+ * it. Otherwise it starts a local playground: the control plane (building its binaries on first
+ * use), the Doris simulator, the CRDs and the operator, creates the sample DorisCluster, writes the
+ * kubeconfig to .playground/kubeconfig in the checkout, and prints the cluster's status until
+ * Ctrl-C, which stops everything.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { dorisClusterKind } from '../src/api/v1alpha1/index.ts';
+import { setupClusterController } from '../src/cluster/setup.ts';
+import { builtin, collectionPath, objectPath } from '../src/kube/resources.ts';
+import { RestClient } from '../src/kube/rest.ts';
+import { createLogger } from '../src/runtime/log.ts';
+import { Manager } from '../src/runtime/manager.ts';
+import type { KubeObject } from '../src/runtime/object.ts';
 import { ControlPlane } from '../test/support/control-plane.ts';
+import { startSimulator } from '../test/support/doris/index.ts';
+
+const root = resolve(import.meta.dirname, '..');
+
+if (process.env.KUBECONFIG || process.env.KUBERNETES_SERVICE_HOST) {
+  const res = spawnSync(
+    process.execPath,
+    [join(root, 'src/cli/main.ts'), 'manager', ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
+  process.exit(res.status ?? 1);
+}
 
 const cp = await ControlPlane.start();
-console.log(`Local control plane is up (${cp.info.nodeNames.length} kwok nodes, pod IPs in ${cp.info.podNetwork}.0.0/16).
+const sim = await startSimulator({ kubeconfigPath: cp.info.kubeconfigPath });
+const dir = join(root, '.playground');
+mkdirSync(dir, { recursive: true });
+const kubeconfig = join(dir, 'kubeconfig');
+writeFileSync(kubeconfig, readFileSync(cp.info.kubeconfigPath));
+const kubectl = (args: string[], input?: string) =>
+  execFileSync('kubectl', [`--kubeconfig=${kubeconfig}`, ...args], { input, encoding: 'utf8' });
+kubectl(['apply', '--server-side', '-f', join(root, 'config/crd/bases')]);
+kubectl(['wait', '--for=condition=Established', `crd/${dorisClusterKind.crd().metadata.name}`]);
 
-  export KUBECONFIG=${cp.info.kubeconfigPath}
-  kubectl get nodes
-
-Component logs:
-${cp.describeLogs()}
-
-Press Ctrl-C to stop it; everything is removed on exit.`);
-await new Promise<void>((resolve) => {
-  process.once('SIGINT', resolve);
-  process.once('SIGTERM', resolve);
+const manager = new Manager({
+  client: await RestClient.fromKubeconfigFile(kubeconfig),
+  logger: createLogger('warn'),
+  identity: 'playground',
 });
+setupClusterController(manager);
+await manager.start();
+
+const client = cp.client();
+await client.request({
+  method: 'POST',
+  path: collectionPath(builtin.Namespace),
+  body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doris' } },
+});
+await client.request({
+  method: 'POST',
+  path: collectionPath(builtin.Secret, 'doris'),
+  body: {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/basic-auth',
+    metadata: { name: 'doris-admin' },
+    stringData: { username: 'root', password: 'playground' },
+  },
+});
+const sample = parse(readFileSync(join(root, 'config/samples/doris-cluster.yaml'), 'utf8')) as KubeObject;
+kubectl(['apply', '-n', 'doris', '-f', '-'], JSON.stringify(sample));
+
+console.log(`Playground is up: Kubernetes ${cp.info.server}, ${cp.info.nodeNames.length} kwok nodes, simulated Doris.
+
+  export KUBECONFIG=${kubeconfig}
+  kubectl get doris -n doris          # the sample DorisCluster
+  kubectl get pods -n doris
+
+Simulated FE answers SQL on the FE pod IPs (user root, password playground).
+Press Ctrl-C to stop everything.
+`);
+const timer = setInterval(async () => {
+  try {
+    const dc = await client.request<KubeObject>({
+      method: 'GET',
+      path: objectPath(dorisClusterKind.resource, 'doris', sample.metadata.name),
+    });
+    const s = dc.status ?? {};
+    console.log(
+      `${new Date().toISOString().slice(11, 19)} ${sample.metadata.name}: ${s.phase ?? 'Pending'}  FE ${s.fe?.ready ?? '-'}  BE ${s.be?.ready ?? '-'}  ${s.operation?.message ?? ''}`,
+    );
+  } catch {
+    // The status line is best effort.
+  }
+}, 5000);
+await new Promise<void>((done) => {
+  process.once('SIGINT', done);
+  process.once('SIGTERM', done);
+});
+clearInterval(timer);
+await manager.stop();
+await sim.stop();
 await cp.stop();
