@@ -27,6 +27,8 @@ export interface CertOptions {
   readonly commonName: string;
   /** Validity in days from now. @default 365 */
   readonly validDays?: number;
+  /** Validity in milliseconds from now; overrides validDays (short-lived certificates in tests). */
+  readonly validMs?: number;
   /** Clock to use; tests pass a fixed time. @default new Date() */
   readonly now?: Date;
 }
@@ -64,12 +66,16 @@ async function pemToKey(pem: string): Promise<CryptoKey> {
   return webcrypto.subtle.importKey('pkcs8', Buffer.from(body, 'base64'), algorithm, true, ['sign']);
 }
 
-function validity(opts: CertOptions): { notBefore: Date; notAfter: Date } {
+function validity(opts: CertOptions, notAfterMax?: Date): { notBefore: Date; notAfter: Date } {
   const now = opts.now ?? new Date();
-  // Backdated by an hour so a peer whose clock runs slightly behind still accepts it.
+  const lifetime = opts.validMs ?? (opts.validDays ?? 365) * dayMs;
+  // Backdated (an hour, or a tenth of a short lifetime) so a peer whose clock runs slightly
+  // behind still accepts it, without making a short-lived certificate due for renewal at once.
+  const backdate = Math.min(60 * 60 * 1000, lifetime / 10);
+  const notAfter = new Date(now.getTime() + lifetime);
   return {
-    notBefore: new Date(now.getTime() - 60 * 60 * 1000),
-    notAfter: new Date(now.getTime() + (opts.validDays ?? 365) * dayMs),
+    notBefore: new Date(now.getTime() - backdate),
+    notAfter: notAfterMax !== undefined && notAfterMax < notAfter ? notAfterMax : notAfter,
   };
 }
 
@@ -91,7 +97,7 @@ export async function createCA(opts: CertOptions): Promise<KeyPair> {
   return { certPem: cert.toString('pem'), keyPem: await keyToPem(keys.privateKey) };
 }
 
-/** Creates a serving certificate signed by `ca`. */
+/** Creates a serving certificate signed by `ca`; it never outlives the CA. */
 export async function createServingCert(ca: KeyPair, opts: ServingCertOptions): Promise<KeyPair> {
   const caCert = new x509.X509Certificate(ca.certPem);
   const keys = await newKeys();
@@ -107,7 +113,7 @@ export async function createServingCert(ca: KeyPair, opts: ServingCertOptions): 
     serialNumber: serial(),
     subject: `CN=${opts.commonName}`,
     issuer: caCert.subject,
-    ...validity(opts),
+    ...validity(opts, caCert.notAfter),
     signingAlgorithm: algorithm,
     publicKey: keys.publicKey as never,
     signingKey: (await pemToKey(ca.keyPem)) as never,
@@ -128,4 +134,44 @@ export async function createServingCert(ca: KeyPair, opts: ServingCertOptions): 
 /** The instant a PEM certificate stops being valid. */
 export function expiryOf(certPem: string): Date {
   return new x509.X509Certificate(certPem).notAfter;
+}
+
+/** What rotation decisions read from a certificate. */
+export interface CertInfo {
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly serialNumber: string;
+  readonly subject: string;
+  readonly issuer: string;
+  readonly dnsNames: readonly string[];
+  readonly ipAddresses: readonly string[];
+}
+
+export function certInfo(certPem: string): CertInfo {
+  const cert = new x509.X509Certificate(certPem);
+  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
+  const names = san?.names.toJSON() ?? [];
+  return {
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    serialNumber: cert.serialNumber,
+    subject: cert.subject,
+    issuer: cert.issuer,
+    dnsNames: names.filter((n) => n.type === 'dns').map((n) => n.value),
+    ipAddresses: names.filter((n) => n.type === 'ip').map((n) => n.value),
+  };
+}
+
+/** Whether `certPem` was signed by the key of `caPem`. */
+export async function isSignedBy(certPem: string, caPem: string): Promise<boolean> {
+  const ca = new x509.X509Certificate(caPem);
+  return new x509.X509Certificate(certPem).verify({
+    publicKey: await ca.publicKey.export(),
+    signatureOnly: true,
+  });
+}
+
+/** The PEM certificates of a bundle, in order (each without a trailing newline, as createCA writes them). */
+export function splitPem(bundle: string): string[] {
+  return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }

@@ -1,0 +1,116 @@
+/**
+ * Configuration rules the CRD cannot state: a value with a line break would write extra lines
+ * into fe.conf/be.conf (and slip an owned key such as query_port past the schema's key rules);
+ * secrets do not belong in config, which the operator delivers as a ConfigMap (S7); the
+ * storage-compute decoupled ("cloud") mode needs a meta service this kind does not run; and a JVM
+ * heap or BE memory limit must fit the container's memory limit, or the member is OOM-killed.
+ */
+import type { Component } from '../../api/v1alpha1/owned-config.ts';
+import { configFileName } from '../../api/v1alpha1/owned-config.ts';
+import { parseQuantity } from '../../kube/quantity.ts';
+import { at, type Collector } from '../problem.ts';
+import { type ComponentSpec, label, presentComponents, type Spec } from './spec.ts';
+
+/** Keys of the decoupled mode, which needs a meta service and object storage this kind does not manage. */
+const cloudKeys = ['deploy_mode', 'meta_service_endpoint', 'cloud_unique_id'];
+/** JVM options of the FE and the broker; the FE reads the JDK 17 one on 2.1 and later. */
+const jvmKeys = ['JAVA_OPTS', 'JAVA_OPTS_FOR_JDK_17', 'JAVA_OPTS_FOR_JDK_9'];
+/** The FE's default heap (`-Xmx8192m` in the images' fe.conf). */
+const FE_DEFAULT_HEAP = 8 * 2 ** 30;
+const GiB = 2 ** 30;
+
+const units: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+
+/** The `-Xmx` of JVM options in bytes (`-Xmx8g`, `-Xmx8192m`), if set. */
+export function heapOf(options: string): number | undefined {
+  const m = /(?:^|\s)-Xmx(\d+)([kKmMgGtT]?)(?=\s|$)/.exec(options);
+  return m ? Number(m[1]) * (units[(m[2] ?? '').toLowerCase()] ?? 1) : undefined;
+}
+
+/** be.conf `mem_limit` in bytes when absolute (`8G`, `8192M`, `8GB`); undefined for percentages. */
+export function memLimitOf(value: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)[bB]?\s*$/.exec(value);
+  return m ? Number(m[1]) * (units[(m[2] ?? '').toLowerCase()] ?? 1) : undefined;
+}
+
+const gib = (bytes: number) => `${Math.round((bytes / GiB) * 10) / 10} GiB`;
+
+function memoryLimit(s: ComponentSpec): { bytes: number; text: string } | undefined {
+  const text = s.resources?.limits?.memory;
+  const bytes = text === undefined ? undefined : parseQuantity(text);
+  return bytes === undefined ? undefined : { bytes, text: String(text) };
+}
+
+function checkMemory(c: Component, s: ComponentSpec, config: Record<string, string>, out: Collector): void {
+  const limit = memoryLimit(s);
+  const limitPath = `spec.${c}.resources.limits.memory`;
+  if (c === 'fe' || c === 'broker') {
+    const set = jvmKeys.filter((k) => config[k] !== undefined && heapOf(config[k]!) !== undefined);
+    for (const key of set) {
+      const heap = heapOf(config[key]!)!;
+      if (limit !== undefined && heap >= limit.bytes * 0.9) {
+        out.problem(
+          at(`spec.${c}.config`, key),
+          config[key],
+          `the heap (-Xmx, ${gib(heap)}) leaves no room below ${limitPath} (${limit.text}): the JVM needs memory ` +
+            `beyond its heap and the ${label(c)} would be OOM-killed; use at most 75% of the limit ` +
+            `(-Xmx${Math.floor((limit.bytes * 0.75) / 2 ** 20)}m)`,
+        );
+      }
+    }
+    if (c === 'fe' && set.length === 0 && limit !== undefined && limit.bytes < FE_DEFAULT_HEAP * 1.25) {
+      out.warn(
+        limitPath,
+        `${limit.text} is tight for the FE's default 8 GiB heap; set -Xmx in spec.fe.config.JAVA_OPTS_FOR_JDK_17`,
+      );
+    }
+    return;
+  }
+  const mem = config.mem_limit;
+  const bytes = mem === undefined ? undefined : memLimitOf(mem);
+  if (limit !== undefined && bytes !== undefined && bytes > limit.bytes) {
+    out.problem(
+      at(`spec.${c}.config`, 'mem_limit'),
+      mem,
+      `${mem} is above ${limitPath} (${limit.text}): the ${label(c)} would be OOM-killed before reaching it; ` +
+        `use a percentage such as 80% or at most ${gib(limit.bytes * 0.9)}`,
+    );
+  }
+}
+
+export function checkConfig(spec: Spec, out: Collector): void {
+  for (const [c, s] of presentComponents(spec)) {
+    const config = s.config ?? {};
+    const file = configFileName[c];
+    for (const [key, value] of Object.entries(config)) {
+      const path = at(`spec.${c}.config`, key);
+      if (/[\r\n]/.test(value)) {
+        out.problem(
+          path,
+          value,
+          `the value has a line break: each key is one line of ${file}, so the rest would be read as keys of ` +
+            'its own; write the value on one line',
+        );
+      }
+      if (key === 'initial_root_password') {
+        out.problem(
+          path,
+          '[redacted]',
+          'passwords do not belong in config, which the operator writes to a ConfigMap: put the account in a ' +
+            'basic-auth Secret and name it in spec.authSecretRef',
+        );
+      } else if (/passw(or)?d|secret_key|access_key_secret/i.test(key)) {
+        out.warn(path, 'config is written to a ConfigMap, readable by anyone who can read ConfigMaps');
+      }
+      if (cloudKeys.includes(key) && c !== 'broker') {
+        out.problem(
+          path,
+          value,
+          `${key} belongs to the storage-compute decoupled mode, whose meta service a DorisCluster does not ` +
+            `run: remove it (DorisCluster runs FE and BE with local storage)`,
+        );
+      }
+    }
+    checkMemory(c, s, config, out);
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The validator against the webhook's case table (test/webhook/cases.ts): each bad object yields a
+ * problem naming the field with a message saying what is valid, each good one none. Objects go
+ * through the defaulter first, as they do in the API server (mutating before validating).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  baseCluster,
+  createCases,
+  FIXED_SIZE_CLASS,
+  merge,
+  updateCases,
+} from '../../../test/webhook/cases.ts';
+import { defaultDorisCluster } from './defaults.ts';
+import type { Facts } from './facts.ts';
+import { validateDorisCluster } from './validate.ts';
+
+const facts: Facts = {
+  storageClasses: new Map([
+    [FIXED_SIZE_CLASS, { allowVolumeExpansion: false, isDefault: false }],
+    ['standard', { allowVolumeExpansion: true, isDefault: true }],
+  ]),
+};
+
+const validate = (object: unknown, oldObject?: unknown) =>
+  validateDorisCluster({ object, oldObject, namespace: 'tenant-a', facts });
+
+function assertNames(problems: readonly { path: string; message: string }[], field: string, message: string) {
+  assert.ok(
+    problems.some((p) => p.path === field && p.message.includes(message)),
+    `want ${field}: ...${message}...; got ${JSON.stringify(problems, null, 1)}`,
+  );
+}
+
+describe('DorisCluster validation: create cases', () => {
+  assert.ok(createCases.length + updateCases.length >= 40);
+  for (const c of createCases) {
+    test(c.name, () => {
+      const bad = defaultDorisCluster(baseCluster('c1', c.bad));
+      assertNames(validate(bad).problems, c.field, c.message);
+      const good = defaultDorisCluster(baseCluster('c1', c.good));
+      assert.deepEqual(validate(good).problems, []);
+    });
+  }
+});
+
+describe('DorisCluster validation: update cases', () => {
+  for (const c of updateCases) {
+    test(c.name, () => {
+      const stored = {
+        ...defaultDorisCluster(baseCluster('c1', c.initial)),
+        ...(c.status ? { status: c.status } : {}),
+      };
+      const bad = defaultDorisCluster(merge(stored, c.bad), stored);
+      assertNames(validate(bad, stored).problems, c.field, c.message);
+      const good = defaultDorisCluster(merge(stored, c.good), stored);
+      assert.deepEqual(validate(good, stored).problems, []);
+    });
+  }
+});
+
+describe('DorisCluster validation: rules beyond the table', () => {
+  test('all problems are reported, not only the first', () => {
+    const obj = defaultDorisCluster(
+      baseCluster('c1', {
+        spec: {
+          fe: { image: 'apache/doris:be-2.1.8', config: { a: 'x\ny' } },
+          be: { storage: { dataDirs: [{ name: 'bin' }] } },
+        },
+      }),
+    );
+    const paths = validate(obj).problems.map((p) => p.path);
+    assert.deepEqual(paths.sort(), ['spec.be.storage.dataDirs[0].name', 'spec.fe.config.a', 'spec.fe.image']);
+  });
+
+  test('a rollback is allowed while no FE runs the newer version, with a warning', () => {
+    const stored = {
+      ...defaultDorisCluster(baseCluster('c1', { spec: { version: '2.1.8' } })),
+      status: {
+        fe: {
+          currentVersion: 'doris-2.1.7',
+          members: [{ podName: 'c1-fe-0', role: 'FOLLOWER', version: 'doris-2.1.7' }],
+        },
+      },
+    };
+    const back = defaultDorisCluster(merge(stored, { spec: { version: '2.1.7' } }), stored);
+    const f = validate(back, stored);
+    assert.deepEqual(f.problems, []);
+    assert.ok(f.warnings.some((w) => w.startsWith('spec.version: rolling the cluster back to 2.1.7')));
+    const upgradedFe = {
+      ...stored,
+      status: {
+        fe: {
+          currentVersion: 'doris-2.1.7',
+          members: [{ podName: 'c1-fe-2', role: 'FOLLOWER', version: 'doris-2.1.8' }],
+        },
+      },
+    };
+    assertNames(
+      validate(defaultDorisCluster(merge(upgradedFe, { spec: { version: '2.1.7' } }), upgradedFe), upgradedFe)
+        .problems,
+      'spec.version',
+      'Doris cannot downgrade',
+    );
+  });
+
+  test('next lines: 2.1 -> 3.0 and 3.1 -> 4.0 are upgrades, 2.1 -> 3.1 is not', () => {
+    for (const [from, to, ok] of [
+      ['2.1.8', '3.0.1', true],
+      ['3.1.2', '4.0.0', true],
+      ['2.1.8', '3.1.0', false],
+      ['3.0.7', '3.1.0', true],
+    ] as const) {
+      const stored = defaultDorisCluster(baseCluster('c1', { spec: { version: from } }));
+      const next = defaultDorisCluster(merge(stored, { spec: { version: to } }), stored);
+      assert.equal(validate(next, stored).problems.length === 0, ok, `${from} -> ${to}`);
+    }
+  });
+
+  test('derived names: the member FQDN counts the namespace and cluster domain', () => {
+    const obj = defaultDorisCluster(baseCluster('a'.repeat(40)));
+    const long = validateDorisCluster({
+      object: obj,
+      namespace: 'n'.repeat(63),
+      clusterDomain: `${'d'.repeat(63)}.${'e'.repeat(63)}`,
+    });
+    assertNames(long.problems, 'metadata.name', 'over the Kubernetes limit of 253');
+    assert.deepEqual(validate(obj).problems, []);
+    const tooLong = defaultDorisCluster(baseCluster('b'.repeat(50), { spec: { broker: {} } }));
+    assertNames(validate(tooLong).problems, 'metadata.name', 'StatefulSet revision label');
+  });
+
+  test('warnings for risky choices, without denial', () => {
+    const risky = defaultDorisCluster({
+      apiVersion: 'doris.cloudnative.dev/v1alpha1',
+      kind: 'DorisCluster',
+      metadata: { name: 'trial' },
+      spec: {
+        version: '2.1.8',
+        fe: { replicas: 1, storage: { meta: { type: 'EmptyDir' } } },
+        be: { replicas: 1 },
+      },
+    });
+    const f = validateDorisCluster({
+      object: risky,
+      namespace: 'x',
+      facts: { authSecret: { state: 'missing' } },
+    });
+    assert.deepEqual(f.problems, []);
+    const prefixes = f.warnings.map((w) => w.split(':')[0]);
+    for (const p of [
+      'spec.fe.replicas',
+      'spec.be.replicas',
+      'spec.fe.resources.limits',
+      'spec.be.resources.limits',
+      'spec.fe.storage.meta.type',
+      'spec.authSecretRef',
+    ]) {
+      assert.ok(prefixes.includes(p), `a warning for ${p}: ${f.warnings.join(' | ')}`);
+    }
+    const withSecret = merge(risky, { spec: { authSecretRef: { name: 'auth' } } });
+    const missing = validateDorisCluster({
+      object: withSecret,
+      namespace: 'x',
+      facts: { authSecret: { state: 'missing' } },
+    });
+    assert.ok(
+      missing.warnings.some((w) => w.startsWith('spec.authSecretRef.name: Secret auth does not exist')),
+    );
+    const noKeys = validateDorisCluster({
+      object: withSecret,
+      namespace: 'x',
+      facts: { authSecret: { state: 'found', keys: ['user'] } },
+    });
+    assert.ok(noKeys.warnings.some((w) => w.includes('has no username or password key')));
+  });
+
+  test('a spec the schema refuses is reported with its path instead of crashing the rules', () => {
+    const f = validateDorisCluster({
+      object: { spec: { fe: { replicas: 'three' }, be: {} } },
+      namespace: 'x',
+    });
+    assert.equal(f.problems[0]?.path, 'spec.fe.replicas');
+    assert.match(f.problems[0]!.message, /CRD should have refused this/);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * Admission warnings: choices that are allowed but risky, shown by kubectl as `Warning: ...`
+ * without refusing the object. Each says what is at risk and what to choose instead.
+ */
+import type { Collector } from '../problem.ts';
+import type { Facts } from './facts.ts';
+import { volumesOf } from './facts.ts';
+import { label, presentComponents, type Spec } from './spec.ts';
+
+/** Doris creates tables with 3 replicas unless told otherwise (`replication_num`). */
+const DEFAULT_REPLICATION = 3;
+
+export function warnRisks(spec: Spec, facts: Facts, out: Collector): void {
+  if (spec.fe.replicas === 1) {
+    out.warn('spec.fe.replicas', 'one FE is a single point of failure: 3 FEs survive the loss of one');
+  } else if ((spec.fe.electionNumber ?? (spec.fe.replicas >= 3 ? 3 : 1)) === 1) {
+    out.warn('spec.fe.electionNumber', 'one follower: if it fails no observer can become master; use 3');
+  }
+  if (spec.be.replicas < DEFAULT_REPLICATION) {
+    out.warn(
+      'spec.be.replicas',
+      `${spec.be.replicas} BE(s) are fewer than the default replication number ${DEFAULT_REPLICATION}: ` +
+        `tables need "replication_num" = "${spec.be.replicas}"`,
+    );
+  }
+  for (const [c, s] of presentComponents(spec)) {
+    if (s.replicas === 0) continue;
+    const limits = s.resources?.limits ?? {};
+    const missing = ['cpu', 'memory'].filter((r) => limits[r] === undefined);
+    if (missing.length > 0) {
+      out.warn(
+        `spec.${c}.resources.limits`,
+        `no ${missing.join(' or ')} limit: ${label(c)} members can starve their node; set requests and limits`,
+      );
+    }
+  }
+  for (const v of volumesOf(spec).values()) {
+    if (v.type === 'EmptyDir') {
+      out.warn(
+        `${v.path}.type`,
+        'EmptyDir loses its data whenever the pod goes away; use PersistentVolumeClaim',
+      );
+    }
+  }
+  checkAuth(spec, facts, out);
+}
+
+function checkAuth(spec: Spec, facts: Facts, out: Collector): void {
+  const ref = spec.authSecretRef;
+  if (ref === undefined) {
+    out.warn('spec.authSecretRef', 'not set: the operator uses root with an empty password, for trials only');
+    return;
+  }
+  const secret = facts.authSecret;
+  const path = 'spec.authSecretRef.name';
+  if (secret?.state === 'missing') {
+    out.warn(path, `Secret ${ref.name} does not exist yet: members cannot start until it does`);
+  } else if (secret?.state === 'found') {
+    const missing = ['username', 'password'].filter((k) => !secret.keys.includes(k));
+    if (missing.length > 0) {
+      out.warn(path, `Secret ${ref.name} has no ${missing.join(' or ')} key; a basic-auth Secret has both`);
+    }
+  } else if (secret?.state === 'unknown') {
+    out.warn(path, `Secret ${ref.name} could not be checked (${secret.reason})`);
+  }
+}
