@@ -215,7 +215,7 @@ export const createCases: CreateCase[] = [
   },
   {
     name: 'volume named like a BE data directory',
-    bad: bePod({ volumes: [{ name: 'storage', emptyDir: {} }] }),
+    bad: bePod({ volumes: [{ name: 'data-storage', emptyDir: {} }] }),
     good: bePod({ volumes: [{ name: 'scratch', emptyDir: {} }] }),
     field: 'spec.be.pod.volumes[0].name',
     message: "is one of the operator's",

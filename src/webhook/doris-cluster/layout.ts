@@ -6,15 +6,15 @@
  * takes the BE's web server port). The builders of the cluster controller follow this layout.
  */
 import type { Component } from '../../api/v1alpha1/owned-config.ts';
+import { ports } from '../../cluster/ports.ts';
 
-export const components: readonly Component[] = ['fe', 'be', 'cn', 'broker'];
-
-/** The StatefulSet of a component: `<cluster>-<component>`; its pods are `<sts>-<ordinal>`. */
-export const statefulSetName = (cluster: string, c: Component): string => `${cluster}-${c}`;
-/** The headless Service giving members their DNS names (the pods' `subdomain`). */
-export const headlessServiceName = (cluster: string, c: Component): string => `${cluster}-${c}-internal`;
-/** The FE client Service. */
-export const clientServiceName = (cluster: string): string => `${cluster}-fe`;
+// The names come from the cluster builders themselves, so the two can never disagree.
+export {
+  components,
+  feServiceName as clientServiceName,
+  internalServiceName as headlessServiceName,
+  statefulSetName,
+} from '../../cluster/names.ts';
 
 /** The Doris home of each component in the official images. */
 export const homeDir: Readonly<Record<Component, string>> = {
@@ -40,7 +40,7 @@ export function operatorMounts(c: Component, dataDirs: readonly string[] = []): 
     c === 'fe'
       ? { meta: `${home}/doris-meta`, log: `${home}/log` }
       : c === 'be'
-        ? { ...Object.fromEntries(dataDirs.map((d) => [d, `${home}/${d}`])), log: `${home}/log` }
+        ? { ...Object.fromEntries(dataDirs.map((d) => [`data-${d}`, `${home}/${d}`])), log: `${home}/log` }
         : c === 'cn'
           ? { cache: `${home}/file_cache`, log: `${home}/log` }
           : { log: `${home}/log` };
@@ -49,10 +49,10 @@ export function operatorMounts(c: Component, dataDirs: readonly string[] = []): 
 
 /** Ports each Doris process listens on (reference §4); the operator fixes them. */
 export const dorisPorts: Readonly<Record<Component, readonly number[]>> = {
-  fe: [8030, 9010, 9020, 9030],
-  be: [9060, 8040, 9050, 8060],
-  cn: [9060, 8040, 9050, 8060],
-  broker: [8000],
+  fe: Object.values(ports.fe),
+  be: Object.values(ports.be),
+  cn: Object.values(ports.be),
+  broker: Object.values(ports.broker),
 };
 
 /** The main container of each component's pods. */
