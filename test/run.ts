@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { globSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ControlPlane, ensureBinaries } from './support/control-plane.ts';
+import { startSimulator } from './support/doris/index.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const filters = process.argv.slice(2);
@@ -26,6 +27,11 @@ console.log(
 );
 const envFile = join(cp.info.dir, 'env.json');
 writeFileSync(envFile, JSON.stringify(cp.info));
+// One Doris simulator for the whole run: Running pods of the Doris images answer as Doris processes.
+const simulator = await startSimulator({ kubeconfigPath: cp.info.kubeconfigPath }).catch(async (err) => {
+  await cp.stop();
+  throw err;
+});
 
 const runner = spawn(
   process.execPath,
@@ -36,7 +42,11 @@ const runner = spawn(
     '--test-timeout=600000',
     ...files,
   ],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, DORIS_TEST_ENV: envFile } },
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, DORIS_TEST_ENV: envFile, DORIS_SIMULATOR_URL: simulator.url },
+  },
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
@@ -46,5 +56,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const code = await new Promise<number>((done) => runner.once('exit', (c, s) => done(c ?? (s ? 1 : 0))));
 // On failure the folder stays, so the component logs named here can be read.
 if (code !== 0) console.error(`control plane logs (kept):\n${cp.describeLogs()}`);
+await simulator.stop();
 await cp.stop(code !== 0);
 process.exit(code);

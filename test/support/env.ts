@@ -3,15 +3,17 @@
  * a fresh namespace per test, kubectl, and polling helpers. Run on its own (`node --test file`),
  * a test file starts a private control plane instead, stopped when the process exits.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import { RestClient } from '../../src/kube/rest.ts';
 import { ControlPlane, type ControlPlaneInfo, kubeconfigYaml, serviceAccountToken } from './control-plane.ts';
+import { SimulatorClient } from './doris/control/client.ts';
 
 let shared: Promise<{ info: ControlPlaneInfo; client: RestClient }> | undefined;
 
@@ -32,6 +34,34 @@ export function testEnv(): Promise<{ info: ControlPlaneInfo; client: RestClient 
     return { info, client };
   })();
   return shared;
+}
+
+let sharedSimulator: Promise<SimulatorClient> | undefined;
+
+/**
+ * The control API of the run's Doris simulator (started by `test/run.ts`). A test file run on its
+ * own starts a private one as a child process, killed when the file's process exits.
+ */
+export function simulator(): Promise<SimulatorClient> {
+  sharedSimulator ??= (async () => {
+    const url = process.env.DORIS_SIMULATOR_URL;
+    if (url !== undefined) return new SimulatorClient(url);
+    const { info } = await testEnv();
+    const urlFile = join(info.dir, `simulator-${process.pid}.url`);
+    const main = join(import.meta.dirname, 'doris/main.ts');
+    const args = [main, `--kubeconfig=${info.kubeconfigPath}`, `--url-file=${urlFile}`];
+    // As for the control plane's processes: the kernel kills it if this process dies first.
+    const child = existsSync('/usr/bin/setpriv')
+      ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', process.execPath, ...args], {
+          stdio: 'ignore',
+        })
+      : spawn(process.execPath, args, { stdio: 'ignore' });
+    child.unref();
+    process.once('exit', () => child.kill());
+    await eventually(() => existsSync(urlFile), { timeoutMs: 30_000, what: 'the Doris simulator' });
+    return new SimulatorClient(readFileSync(urlFile, 'utf8'));
+  })();
+  return sharedSimulator;
 }
 
 /** A client that acts as a ServiceAccount, with a token from the TokenRequest API. */

@@ -44,6 +44,9 @@ export class Component {
       env: { ...process.env, ...this.spec.env },
     });
     closeSync(log);
+    // Not holding the event loop open: the owner stops components explicitly (and the kernel's
+    // parent-death signal covers a crash), so a test process can exit once its work is done.
+    child.unref();
     this.child = child;
     this.stopping = false;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));

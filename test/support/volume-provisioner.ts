@@ -72,6 +72,7 @@ export class VolumeProvisioner {
       }
     };
     this.timer = setInterval(tick, intervalMs);
+    this.timer.unref();
     void tick();
   }
 

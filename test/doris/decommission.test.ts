@@ -1,0 +1,161 @@
+/**
+ * The decommission state machine through the MySQL protocol: the flag at once, TabletNum falling at
+ * the configured rate, the row gone at zero (or kept with drop_backend_after_decommission=false),
+ * stalls, CANCEL DECOMMISSION, the replica check, DROPP and compute nodes.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { eventually } from '../support/env.ts';
+import { connect, DETAIL, type Sql, standalone } from './support.ts';
+
+async function withTable(sql: Sql, backends: number, buckets = 8): Promise<void> {
+  await eventually(
+    async () => (await sql.rows('SHOW BACKENDS')).filter((r) => r.Alive === 'true').length === backends,
+    {
+      what: `${backends} backends alive`,
+    },
+  );
+  await sql.exec('CREATE DATABASE d');
+  await sql.exec(
+    `CREATE TABLE d.t (k INT, v VARCHAR(10)) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS ${buckets} PROPERTIES ("replication_num" = "3")`,
+  );
+}
+
+const tablets = async (sql: Sql, host: string): Promise<number | undefined> => {
+  const row = (await sql.rows('SHOW BACKENDS')).find((r) => r.Host === host);
+  return row === undefined ? undefined : Number(row.TabletNum);
+};
+
+test('a decommissioned backend hands its replicas off at the configured rate and its row goes at zero', async (t) => {
+  const c = await standalone(t, { fe: 1, be: 4 });
+  const sql = await connect(t, c.fes[0] ?? '');
+  await withTable(sql, 4);
+  const total = async () => (await sql.rows('SHOW BACKENDS')).reduce((n, r) => n + Number(r.TabletNum), 0);
+  assert.equal(await total(), 24, '8 tablets x 3 replicas');
+  const be = c.bes[3]?.spec.ip ?? '';
+  const before = (await tablets(sql, be)) ?? 0;
+  assert.ok(before > 1);
+
+  await c.control.setDecommissionRate(c.key, be, 1);
+  const logStart = (await c.control.log()).at(-1)?.seq ?? 0;
+  await sql.exec(`ALTER SYSTEM DECOMMISSION BACKEND "${be}:9050"`);
+  const flagged = (await sql.rows('SHOW BACKENDS')).find((r) => r.Host === be);
+  assert.equal(flagged?.SystemDecommissioned, 'true', 'the flag is set at once');
+
+  await eventually(
+    async () => {
+      const n = await tablets(sql, be);
+      return n !== undefined && n > 0 && n < before;
+    },
+    { what: 'TabletNum falling' },
+  );
+  await eventually(async () => (await tablets(sql, be)) === undefined, { what: 'the row removed' });
+  assert.equal(await total(), 24, 'every replica moved to the remaining backends');
+
+  const log = await c.control.log({ since: logStart, cluster: c.key });
+  const stmt = log.findIndex((e) => e.kind === 'statement' && e.text.startsWith('ALTER SYSTEM DECOMMISSION'));
+  const started = log.findIndex((e) => e.text.includes('decommission started'));
+  const dropped = log.findIndex((e) => e.text.includes('decommissioned and dropped'));
+  assert.ok(stmt >= 0 && stmt < started && started < dropped, JSON.stringify(log.map((e) => e.text)));
+});
+
+test('drop_backend_after_decommission=false keeps the row at zero tablets; CANCEL DECOMMISSION clears the flag', async (t) => {
+  const c = await standalone(t, { fe: 1, be: 4 });
+  const sql = await connect(t, c.fes[0] ?? '');
+  await withTable(sql, 4);
+  await sql.exec('ADMIN SET FRONTEND CONFIG ("drop_backend_after_decommission" = "false")');
+  assert.deepEqual(await sql.rows("SHOW FRONTEND CONFIG LIKE 'drop_backend%'"), [
+    {
+      Key: 'drop_backend_after_decommission',
+      Value: 'false',
+      Type: 'boolean',
+      IsMutable: 'true',
+      MasterOnly: 'true',
+      Comment: '',
+    },
+  ]);
+  const [be2, be3] = [c.bes[2]?.spec.ip ?? '', c.bes[3]?.spec.ip ?? ''];
+  await sql.exec(`ALTER SYSTEM DECOMMISSION BACKEND "${be3}:9050"`);
+  await eventually(async () => (await tablets(sql, be3)) === 0, { what: 'zero tablets' });
+  for (let i = 0; i < 5; i++) c.sim.tick();
+  const kept = (await sql.rows('SHOW BACKENDS')).find((r) => r.Host === be3);
+  assert.equal(kept?.SystemDecommissioned, 'true');
+  assert.equal(kept?.TabletNum, '0');
+
+  await sql.exec(`CANCEL DECOMMISSION BACKEND "${be3}:9050"`);
+  assert.equal((await sql.rows('SHOW BACKENDS')).find((r) => r.Host === be3)?.SystemDecommissioned, 'false');
+  // Cancelling a backend that is not decommissioned is accepted and changes nothing.
+  await sql.exec(`CANCEL DECOMMISSION BACKEND "${be2}:9050"`);
+  const err = await sql.error(`CANCEL DECOMMISSION BACKEND "${c.network}.99:9050"`);
+  assert.equal(err.message, `${DETAIL}Backend does not exist[${c.network}.99:9050]`);
+});
+
+test('decommission stalls when stalled through the control API, with the scheduler off, or with no target left; and is refused when replication cannot be kept', async (t) => {
+  const c = await standalone(t, { fe: 1, be: 4 });
+  const sql = await connect(t, c.fes[0] ?? '');
+  await withTable(sql, 4);
+  const [be0, be1, , be3] = c.bes.map((m) => m.spec.ip);
+  assert.ok(be0 && be1 && be3);
+
+  await c.control.setDecommissionRate(c.key, be3, 0);
+  const before = await tablets(sql, be3);
+  await sql.exec(`ALTER SYSTEM DECOMMISSION BACKEND "${be3}:9050"`);
+  for (let i = 0; i < 5; i++) c.sim.tick();
+  assert.equal(await tablets(sql, be3), before, 'rate 0: nothing moves');
+
+  await c.control.setDecommissionRate(c.key, be3, null);
+  await sql.exec('ADMIN SET FRONTEND CONFIG ("disable_tablet_scheduler" = "true")');
+  for (let i = 0; i < 5; i++) c.sim.tick();
+  assert.equal(await tablets(sql, be3), before, 'scheduler disabled: nothing moves');
+
+  // With a target backend dead, a tablet whose only free target it was cannot move.
+  await c.control.kill(c.bes[0]?.spec.key ?? '');
+  await eventually(
+    async () => (await sql.rows('SHOW BACKENDS')).find((r) => r.Host === be0)?.Alive === 'false',
+  );
+  await sql.exec('ADMIN SET FRONTEND CONFIG ("disable_tablet_scheduler" = "false")');
+  await eventually(
+    async () => {
+      const n1 = await tablets(sql, be3);
+      for (let i = 0; i < 3; i++) c.sim.tick();
+      return n1 === (await tablets(sql, be3)) && (n1 ?? 0) > 0;
+    },
+    { what: 'a stalled TabletNum above zero' },
+  );
+
+  // Three schedulable backends left for three replicas: decommissioning one more is refused.
+  await sql.exec(`CANCEL DECOMMISSION BACKEND "${be3}:9050"`);
+  await c.control.restart(c.bes[0]?.spec.key ?? '');
+  await eventually(
+    async () => (await sql.rows('SHOW BACKENDS')).find((r) => r.Host === be0)?.Alive === 'true',
+  );
+  await sql.exec(`ALTER SYSTEM DROPP BACKEND "${be3}:9050"`);
+  assert.equal(await tablets(sql, be3), undefined, 'DROPP removes the row at once');
+  const err = await sql.error(`ALTER SYSTEM DECOMMISSION BACKEND "${be1}:9050"`);
+  assert.equal(
+    err.message,
+    `${DETAIL}After decommission, partition t of table d.t 's replication allocation { tag.location.default: 3 } > available backend num 2 on tag {"location" : "default"}, otherwise need to decrease the partition's replication num.`,
+  );
+});
+
+test('compute nodes hold no tablets, show NodeRole computation and go at once when decommissioned; DROPP by id', async (t) => {
+  const c = await standalone(t, { fe: 1, be: 3, cn: 1 });
+  const sql = await connect(t, c.fes[0] ?? '');
+  await withTable(sql, 4);
+  const cn = c.cns[0]?.spec.ip ?? '';
+  const rows = await sql.rows('SHOW BACKENDS');
+  assert.equal(rows.find((r) => r.Host === cn)?.NodeRole, 'computation');
+  assert.equal(rows.find((r) => r.Host === cn)?.TabletNum, '0');
+  assert.deepEqual(
+    rows.filter((r) => r.Host !== cn).map((r) => r.NodeRole),
+    ['mix', 'mix', 'mix'],
+  );
+  await sql.exec(`ALTER SYSTEM DECOMMISSION BACKEND "${cn}:9050"`);
+  await eventually(async () => (await tablets(sql, cn)) === undefined, { what: 'the compute node dropped' });
+
+  const ghost = `${c.network}.230`;
+  await sql.exec(`ALTER SYSTEM ADD BACKEND "${ghost}:9050"`);
+  const id = (await sql.rows('SHOW BACKENDS')).find((r) => r.Host === ghost)?.BackendId;
+  await sql.exec(`ALTER SYSTEM DROPP BACKEND "${id}"`);
+  assert.equal(await tablets(sql, ghost), undefined);
+});

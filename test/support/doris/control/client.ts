@@ -1,0 +1,84 @@
+/** A typed client of the control API (see server.ts for the routes). */
+import type { ClusterSummary, Load, LoadTarget, LogEntry, MemberSummary, Timing } from './types.ts';
+
+export class SimulatorClient {
+  readonly url: string;
+
+  constructor(url: string) {
+    this.url = url.replace(/\/$/, '');
+  }
+
+  clusters(): Promise<ClusterSummary[]> {
+    return this.call('GET', '/clusters');
+  }
+
+  /** One cluster by key (`namespace/fe-statefulset`). */
+  async cluster(key: string): Promise<ClusterSummary | undefined> {
+    return (await this.clusters()).find((c) => c.key === key);
+  }
+
+  members(): Promise<MemberSummary[]> {
+    return this.call('GET', '/members');
+  }
+
+  async member(key: string): Promise<MemberSummary | undefined> {
+    return (await this.members()).find((m) => m.key === key);
+  }
+
+  /** Kills a member's process; it stays down until `restart` or its pod is recreated. */
+  kill(member: string): Promise<MemberSummary> {
+    return this.call('POST', '/members/kill', { member });
+  }
+
+  /** Runs the member's entrypoint and process again (an FE keeps its meta, so its identity). */
+  restart(member: string): Promise<MemberSummary> {
+    return this.call('POST', '/members/restart', { member });
+  }
+
+  /** Cuts a member off the network (ports closed, heartbeats fail) or brings it back. */
+  setReachable(member: string, reachable: boolean): Promise<MemberSummary> {
+    return this.call('POST', '/members/network', { member, reachable });
+  }
+
+  setLoad(target: LoadTarget, load: Partial<Load>): Promise<{ members: number }> {
+    return this.call('POST', '/load', { ...target, load });
+  }
+
+  /** Replicas a decommissioning backend hands off per tick; 0 stalls it, null restores the default. */
+  setDecommissionRate(cluster: string, backend: string, rate: number | null): Promise<ClusterSummary> {
+    return this.call('POST', '/decommission', { cluster, backend, rate });
+  }
+
+  /** The next `count` backups of the cluster fail while uploading. */
+  failNextBackups(cluster: string, count: number): Promise<ClusterSummary> {
+    return this.call('POST', '/backups/fail', { cluster, count });
+  }
+
+  timing(): Promise<Timing> {
+    return this.call('GET', '/timing');
+  }
+
+  setTiming(timing: Partial<Timing>): Promise<Timing> {
+    return this.call('POST', '/timing', timing);
+  }
+
+  /** Log entries after `since` (a seq), optionally of one cluster. */
+  log(opts: { since?: number; cluster?: string } = {}): Promise<LogEntry[]> {
+    const q = new URLSearchParams();
+    if (opts.since !== undefined) q.set('since', String(opts.since));
+    if (opts.cluster !== undefined) q.set('cluster', opts.cluster);
+    return this.call('GET', `/log?${q}`);
+  }
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const res = await fetch(this.url + path, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    const value = (await res.json()) as T & { error?: string };
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${value.error ?? ''}`);
+    return value;
+  }
+}

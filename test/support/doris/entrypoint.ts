@@ -1,0 +1,114 @@
+/**
+ * The official k8s entrypoints (fe_entrypoint.sh, be_entrypoint.sh, broker_entrypoint.sh), run
+ * against the simulated FEs through the same SQL path a mysql client takes, so auth failures,
+ * missing masters and refused statements behave as they do for the real scripts:
+ * - FE with existing meta starts at once; otherwise it looks for a master through ENV_FE_ADDR
+ *   (pod 0 for `masterProbeMs`, then founds a cluster alone; others for `joinProbeMs`, then exit 1
+ *   and are restarted), creates the management account, adds itself as FOLLOWER when
+ *   ELECT_NUMBER > ordinal (else OBSERVER) unless already listed, and starts with `--helper`.
+ * - BE: `MODIFY BACKEND` when SHOW BACKENDS lists it, else `ADD BACKEND`, then starts.
+ * - Broker: `ADD BROKER` unless SHOW BROKER lists it, then starts.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Member } from './member.ts';
+import { clientSql, ensureAccount, findMasterThrough, readyFrontendsFor } from './script-client.ts';
+import type { Simulator } from './simulator.ts';
+
+class Crash extends Error {}
+
+export async function runEntrypoint(sim: Simulator, m: Member, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    try {
+      if (m.spec.kind === 'fe') await feEntrypoint(sim, m, signal);
+      else await registerAndStart(sim, m, signal);
+      return;
+    } catch (err) {
+      if (signal.aborted) return;
+      if (!(err instanceof Crash)) throw err;
+      sim.record(m, `entrypoint exited 1: ${err.message}; the container restarts`);
+      await sleep(sim.timing.retryMs * 5, undefined, { signal }).catch(() => {});
+      if (signal.aborted) return;
+    }
+  }
+}
+
+async function feEntrypoint(sim: Simulator, m: Member, signal: AbortSignal): Promise<void> {
+  const meta = sim.metaOf(m.spec.storageId);
+  if (meta !== undefined) {
+    // doris-meta/image/ROLE exists: start_fe.sh --console with the existing meta.
+    await sim.startFrontend(m, meta.cluster, meta.name, signal);
+    return;
+  }
+  const waitMs = m.spec.ordinal === 0 ? sim.timing.masterProbeMs : sim.timing.joinProbeMs;
+  const deadline = Date.now() + waitMs;
+  let target: Member | undefined;
+  while (!signal.aborted) {
+    target = await findMasterThrough(sim, m);
+    if (target !== undefined || Date.now() > deadline) break;
+    await sleep(sim.timing.retryMs, undefined, { signal }).catch(() => {});
+  }
+  if (signal.aborted) return;
+  if (target === undefined) {
+    if (m.spec.ordinal !== 0) throw new Crash('no master found through ENV_FE_ADDR');
+    await sim.foundCluster(m, signal);
+    return;
+  }
+  const cluster = target.cluster;
+  if (cluster === undefined) throw new Crash('the FE answering has no cluster');
+  ensureAccount(sim, m, target);
+  const port = m.ports.editLog;
+  const addDeadline = Date.now() + 30_000;
+  while (cluster.frontends.find(m.spec.host, port) === undefined) {
+    if (signal.aborted) return;
+    const electNumber = Number(m.spec.env.ELECT_NUMBER ?? 3);
+    const role = electNumber > m.spec.ordinal ? 'FOLLOWER' : 'OBSERVER';
+    clientSql(sim, m, target, `ALTER SYSTEM ADD ${role} "${m.spec.host}:${port}"`);
+    if (cluster.frontends.find(m.spec.host, port) !== undefined) break;
+    if (Date.now() > addDeadline) throw new Crash(`could not add ${m.spec.host}:${port}`);
+    await sleep(sim.timing.retryMs, undefined, { signal }).catch(() => {});
+  }
+  const fe = cluster.frontends.find(m.spec.host, port);
+  if (fe === undefined) return;
+  // start_fe.sh --helper <master>:9010: the helper tells the new node its name.
+  await sim.startFrontend(m, cluster.key, fe.name, signal);
+}
+
+async function registerAndStart(sim: Simulator, m: Member, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + sim.timing.registerTimeoutMs;
+  const isBe = m.spec.kind === 'be';
+  const hostPort = `${m.spec.host}:${isBe ? m.ports.heartbeat : m.ports.brokerIpc}`;
+  const brokerName = m.spec.env.BROKER_NAME ?? 'broker';
+  while (!signal.aborted && Date.now() < deadline) {
+    const target = (await readyFrontendsFor(sim, m))[0];
+    if (target !== undefined) {
+      const shown = clientSql(sim, m, target, isBe ? 'SHOW BACKENDS' : 'SHOW BROKER');
+      const listed = shown.rows?.some((r) => r.Host === m.spec.host || r.Host === m.spec.ip) ?? false;
+      if (listed && isBe) {
+        clientSql(
+          sim,
+          m,
+          target,
+          `ALTER SYSTEM MODIFY BACKEND "${hostPort}" SET ("disable_query"="false","disable_load"="false")`,
+        );
+      }
+      if (listed) break;
+      if (shown.rows !== undefined) {
+        ensureAccount(sim, m, target);
+        const group = m.spec.env.COMPUTE_GROUP_NAME;
+        clientSql(
+          sim,
+          m,
+          target,
+          isBe
+            ? `ALTER SYSTEM ADD BACKEND "${hostPort}"${group === undefined ? '' : ` properties("tag.compute_group_name"="${group}")`}`
+            : `ALTER SYSTEM ADD BROKER ${brokerName} "${hostPort}"`,
+        );
+      }
+    }
+    await sleep(sim.timing.retryMs, undefined, { signal }).catch(() => {});
+  }
+  await sleep(sim.timing.processStartMs, undefined, { signal }).catch(() => {});
+  if (signal.aborted) return;
+  m.started(Date.now());
+  await m.sync();
+}

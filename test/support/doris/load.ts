@@ -1,0 +1,83 @@
+/**
+ * The load model behind the metrics: what the control API sets per cluster or member (queries per
+ * second, latency, CPU busy fraction, memory, client connections), integrated over time into the
+ * counters Prometheus scrapes, so that `rate()` over them gives back the load that was set.
+ */
+
+export interface Load {
+  /** Queries per second an FE serves. */
+  readonly qps: number;
+  /** Typical query latency in ms (the p75; higher quantiles grow from it). */
+  readonly latencyMs: number;
+  /** Busy fraction of a BE's CPUs, 0..1. */
+  readonly cpu: number;
+  /** Resident memory of the process. */
+  readonly memoryBytes: number;
+  /** Client connections on top of the real ones. */
+  readonly connections: number;
+}
+
+export const IDLE_LOAD: Load = {
+  qps: 0,
+  latencyMs: 0,
+  cpu: 0.02,
+  memoryBytes: 2 * 1024 ** 3,
+  connections: 0,
+};
+
+/** USER_HZ: /proc/stat counts jiffies of 1/100 s. */
+const HZ = 100;
+
+export const CPU_MODES = [
+  'user',
+  'nice',
+  'system',
+  'idle',
+  'iowait',
+  'irq',
+  'soft_irq',
+  'steal',
+  'guest',
+  'guest_nice',
+] as const;
+
+/** Counters of one process, advanced to "now" whenever they are read or the load changes. */
+export class Meter {
+  load: Load = IDLE_LOAD;
+  queryTotal = 0;
+  queryErr = 0;
+  latencySumMs = 0;
+  /** Jiffies per mode, for one core (all cores run the same). */
+  readonly cpuPerCore: Record<string, number> = Object.fromEntries(CPU_MODES.map((m) => [m, 0]));
+  private last = Date.now();
+
+  constructor() {
+    // A machine that has been up a while, so counters do not start at zero.
+    this.cpuPerCore.idle = 50_000;
+    this.cpuPerCore.user = 2_000;
+    this.cpuPerCore.system = 500;
+  }
+
+  set(load: Partial<Load>, now = Date.now()): void {
+    this.advance(now);
+    this.load = { ...this.load, ...load };
+  }
+
+  /** A statement really executed through the MySQL port. */
+  countStatement(ok: boolean): void {
+    this.queryTotal++;
+    if (!ok) this.queryErr++;
+  }
+
+  advance(now = Date.now()): void {
+    const dt = Math.max(0, (now - this.last) / 1000);
+    this.last = now;
+    const queries = this.load.qps * dt;
+    this.queryTotal += queries;
+    this.latencySumMs += queries * this.load.latencyMs;
+    const busy = Math.min(1, Math.max(0, this.load.cpu));
+    this.cpuPerCore.user = (this.cpuPerCore.user ?? 0) + busy * 0.8 * HZ * dt;
+    this.cpuPerCore.system = (this.cpuPerCore.system ?? 0) + busy * 0.2 * HZ * dt;
+    this.cpuPerCore.idle = (this.cpuPerCore.idle ?? 0) + (1 - busy) * HZ * dt;
+  }
+}

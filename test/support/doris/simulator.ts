@@ -1,0 +1,234 @@
+/**
+ * The simulator: Doris processes (members) on loopback pod IPs, the clusters they form, and the
+ * master's clock. Members come from the pod watcher (or are launched directly by tests); each runs
+ * its image's entrypoint logic, then holds its ports while it should. Every tick runs each
+ * cluster's master work and opens or closes ports to match. Nothing here talks to Kubernetes except
+ * through the optional address resolver.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runEntrypoint } from './entrypoint.ts';
+import type { DorisError } from './errors.ts';
+import type { Load } from './load.ts';
+import { EventLog } from './log.ts';
+import { Member, type MemberSpec } from './member.ts';
+import { membersProbe } from './members-probe.ts';
+import { DorisCluster } from './state/cluster.ts';
+import type { Probe } from './state/probe.ts';
+import type { ObjectStore } from './state/repositories.ts';
+import { fastTiming, type Timing } from './timing.ts';
+
+/** Resolves a name from ENV_FE_ADDR (a Service) to pod IPs. */
+export type AddressResolver = (name: string, namespace: string) => Promise<string[]>;
+
+export interface SimulatorOptions {
+  /** @default fastTiming */
+  readonly timing?: Partial<Timing>;
+  readonly resolve?: AddressResolver;
+}
+
+/** What an FE's doris-meta holds once it has started: which cluster, under which name. */
+export interface FeMeta {
+  readonly cluster: string;
+  readonly name: string;
+}
+
+export interface ClientResult {
+  /** Rows of the last statement, by column name. */
+  readonly rows?: Record<string, string | number | null>[];
+  readonly error?: DorisError;
+}
+
+export class Simulator {
+  readonly log = new EventLog();
+  timing: Timing;
+  readonly clusters = new Map<string, DorisCluster>();
+  readonly members = new Map<string, Member>();
+  readonly store: ObjectStore = new Map();
+  private readonly meta = new Map<string, FeMeta>();
+  private readonly entrypoints = new Map<string, AbortController>();
+  /** Resolves Service names of ENV_FE_ADDR; without it only member hosts and IPs resolve. */
+  readonly resolveAddress: AddressResolver | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(opts: SimulatorOptions = {}) {
+    this.timing = { ...fastTiming, ...opts.timing };
+    this.resolveAddress = opts.resolve;
+  }
+
+  start(): void {
+    this.running = true;
+    const loop = () => {
+      this.timer = setTimeout(() => {
+        this.tick();
+        if (this.running) loop();
+      }, this.timing.tickMs);
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await Promise.all([...this.members.keys()].map((key) => this.remove(key, 'simulator stopped')));
+  }
+
+  /** One round of the master's work in every cluster, then ports follow the new state. */
+  tick(now = Date.now()): void {
+    for (const cluster of this.clusters.values()) cluster.tick(now);
+    for (const m of this.members.values()) void m.sync();
+  }
+
+  /** Starts a process for a pod (replacing one with the same key) and runs its entrypoint. */
+  async launch(spec: MemberSpec): Promise<Member> {
+    if (this.members.has(spec.key)) await this.remove(spec.key, 'replaced');
+    const m = new Member(spec, this.log);
+    this.members.set(spec.key, m);
+    this.record(m, `pod Running on ${spec.ip}: ${spec.kind} ${spec.version.full}`);
+    this.runEntrypoint(m);
+    return m;
+  }
+
+  /** The pod went away: the process stops and its ports are released. */
+  async remove(key: string, reason: string): Promise<void> {
+    const m = this.members.get(key);
+    if (m === undefined) return;
+    this.entrypoints.get(key)?.abort();
+    this.entrypoints.delete(key);
+    this.members.delete(key);
+    m.killed(reason, true);
+    await m.sync();
+  }
+
+  kill(key: string): Member {
+    const m = this.member(key);
+    this.entrypoints.get(key)?.abort();
+    m.killed('killed through the control API');
+    return m;
+  }
+
+  restart(key: string): Member {
+    const m = this.kill(key);
+    m.state = 'starting';
+    this.runEntrypoint(m);
+    return m;
+  }
+
+  setUnreachable(key: string, unreachable: boolean): Member {
+    const m = this.member(key);
+    m.unreachable = unreachable;
+    this.record(m, unreachable ? 'network cut off' : 'network restored');
+    void m.sync();
+    return m;
+  }
+
+  setLoad(target: { cluster?: string; member?: string }, load: Partial<Load>): number {
+    const members = [...this.members.values()].filter(
+      (m) =>
+        (target.member === undefined || m.spec.key === target.member || m.spec.host === target.member) &&
+        (target.cluster === undefined || this.clusterOf(m)?.key === target.cluster),
+    );
+    for (const m of members) m.meter.set(load);
+    return members.length;
+  }
+
+  member(key: string): Member {
+    const m =
+      this.members.get(key) ??
+      [...this.members.values()].find((x) => x.spec.host === key || x.spec.ip === key);
+    if (m === undefined) throw new Error(`no member ${key}`);
+    return m;
+  }
+
+  cluster(key: string): DorisCluster {
+    const c = this.clusters.get(key);
+    if (c === undefined) throw new Error(`no cluster ${key}; known: ${[...this.clusters.keys()].join(', ')}`);
+    return c;
+  }
+
+  /** The cluster a member belongs to: an FE's own, or the one that registered a BE or broker's host. */
+  clusterOf(m: Member): DorisCluster | undefined {
+    if (m.cluster !== undefined) return m.cluster;
+    for (const c of this.clusters.values()) {
+      if (
+        c.backends.list.some((b) => b.host === m.spec.host) ||
+        c.brokers.list.some((b) => b.host === m.spec.host)
+      )
+        return c;
+    }
+    return undefined;
+  }
+
+  /** Resolves once every member's ports match its state. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.members.values()].map((m) => m.sync()));
+  }
+
+  record(m: Member, text: string): void {
+    this.log.append({
+      kind: 'process',
+      source: 'simulator',
+      member: m.spec.key,
+      text,
+      ...(m.cluster ? { cluster: m.cluster.key } : {}),
+    });
+  }
+
+  metaOf(storageId: string): FeMeta | undefined {
+    return this.meta.get(storageId);
+  }
+
+  /** pod 0 found no master: it starts alone and becomes the master of a new cluster. */
+  async foundCluster(m: Member, signal: AbortSignal): Promise<void> {
+    await sleep(this.timing.processStartMs, undefined, { signal }).catch(() => {});
+    if (signal.aborted) return;
+    const key = `${m.spec.namespace}/${m.spec.name.replace(/-\d+$/, '')}`;
+    const previous = this.clusters.get(key);
+    if (previous !== undefined) {
+      this.clusters.delete(key);
+      this.clusters.set(`${key}@${previous.clusterId}`, previous);
+    }
+    const cluster = new DorisCluster({
+      key,
+      log: this.log,
+      probe: this.probe,
+      timing: () => this.timing,
+      store: this.store,
+    });
+    this.clusters.set(key, cluster);
+    const fe = cluster.found(m.spec.host, m.ports.editLog, m.spec.conf);
+    this.run(m, key, fe.name);
+  }
+
+  /**
+   * start_fe.sh: after the process start time, the FE runs as `name` of the cluster and joins its
+   * group. Until then it answers nothing, so a pod replaced quickly is still seen gone.
+   */
+  async startFrontend(m: Member, clusterKey: string, name: string, signal: AbortSignal): Promise<void> {
+    this.meta.set(m.spec.storageId, { cluster: clusterKey, name });
+    await sleep(this.timing.processStartMs, undefined, { signal }).catch(() => {});
+    if (!signal.aborted) this.run(m, clusterKey, name);
+  }
+
+  private run(m: Member, clusterKey: string, name: string): void {
+    const cluster = this.clusters.get(clusterKey);
+    if (cluster === undefined) return;
+    this.meta.set(m.spec.storageId, { cluster: clusterKey, name });
+    m.cluster = cluster;
+    m.frontendName = name;
+    m.started(Date.now());
+    cluster.frontendStarted(name, m.spec.conf);
+    void m.sync();
+  }
+
+  /** What the masters' heartbeats see: answered from the members. */
+  readonly probe: Probe = membersProbe(() => this.members.values());
+
+  private runEntrypoint(m: Member): void {
+    const ctl = new AbortController();
+    this.entrypoints.set(m.spec.key, ctl);
+    runEntrypoint(this, m, ctl.signal).catch((err: unknown) =>
+      this.record(m, `entrypoint failed: ${String(err)}`),
+    );
+  }
+}

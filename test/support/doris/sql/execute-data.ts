@@ -1,0 +1,178 @@
+/** Databases, tables, repositories, backup and restore. */
+import { ddlError, noDatabaseSelected } from '../errors.ts';
+import { SYSTEM_DATABASES } from '../state/catalog.ts';
+import { BACKUP_COLUMNS, RESTORE_COLUMNS } from '../state/jobs.ts';
+import { REPOSITORY_COLUMNS } from '../state/repositories.ts';
+import { type Exec, type Handlers, OK, rows } from './session.ts';
+
+const currentDb = (x: Exec, db: string | undefined): string => {
+  const name = db ?? x.session.db;
+  if (name === undefined) throw noDatabaseSelected();
+  return name;
+};
+
+/** `replication_num` or `replication_allocation = "tag.location.default: 3"`. */
+function replicationOf(props: Readonly<Record<string, string>>): number | undefined {
+  const num = props.replication_num ?? /:\s*(\d+)/.exec(props.replication_allocation ?? '')?.[1];
+  return num === undefined ? undefined : Number(num);
+}
+
+export const dataHandlers: Handlers = {
+  createDatabase: (s, x) => {
+    x.auth.require(x.session.user, ['CREATE']);
+    x.cluster.write(() => x.cluster.catalog.createDatabase(s.name, s.ifNotExists, x.cluster.allocateId()));
+    return OK;
+  },
+  dropDatabase: (s, x) => {
+    x.auth.require(x.session.user, ['DROP']);
+    x.cluster.write(() => x.cluster.catalog.dropDatabase(s.name, s.ifExists));
+    return OK;
+  },
+  createTable: (s, x) => {
+    const db = currentDb(x, s.db);
+    x.auth.require(x.session.user, ['CREATE'], db);
+    if (s.ifNotExists && x.cluster.catalog.database(db).tables.has(s.name)) return OK;
+    const spec = {
+      name: s.name,
+      buckets: s.buckets,
+      replicationNum: replicationOf(s.props) ?? 3,
+      partitions: s.partitions.length > 0 ? s.partitions : [s.name],
+    };
+    x.cluster.write(() =>
+      x.cluster.catalog.createTable(db, spec, x.cluster.eligibleBackends(), x.cluster.allocateId),
+    );
+    return OK;
+  },
+  dropTable: (s, x) => {
+    const db = currentDb(x, s.db);
+    x.auth.require(x.session.user, ['DROP'], db);
+    x.cluster.write(() => x.cluster.catalog.dropTable(db, s.name, s.ifExists));
+    return OK;
+  },
+  showDatabases: (_, x) =>
+    rows(
+      ['Database'],
+      [...SYSTEM_DATABASES, ...x.cluster.catalog.databases.keys()].sort().map((d) => [d]),
+    ),
+  showTables: (s, x) => {
+    const db = currentDb(x, s.db);
+    return rows(
+      [`Tables_in_${db}`],
+      [...x.cluster.catalog.database(db).tables.keys()].sort().map((t) => [t]),
+    );
+  },
+  createRepository: (s, x) => {
+    x.auth.require(x.session.user, ['ADMIN']);
+    x.cluster.write(() =>
+      x.cluster.repositories.create(
+        {
+          id: x.cluster.allocateId(),
+          name: s.name,
+          readOnly: s.readOnly,
+          location: s.location,
+          broker: s.broker,
+          type: s.type,
+        },
+        x.now,
+      ),
+    );
+    return OK;
+  },
+  dropRepository: (s, x) => {
+    x.auth.require(x.session.user, ['ADMIN']);
+    x.cluster.write(() => x.cluster.repositories.drop(s.name));
+    return OK;
+  },
+  showRepositories: (_, x) => {
+    x.auth.require(x.session.user, ['ADMIN']);
+    return rows(REPOSITORY_COLUMNS, x.cluster.repositories.rows());
+  },
+  backup: (s, x) => {
+    const dbName = currentDb(x, s.db);
+    x.auth.require(x.session.user, ['LOAD'], dbName);
+    const db = x.cluster.catalog.database(dbName);
+    const repo = x.cluster.repositories.get(s.repo);
+    if (repo.readOnly) throw ddlError(`Repository ${repo.name} is read only`);
+    for (const t of [...s.tables, ...s.exclude]) {
+      if (!db.tables.has(t)) throw ddlError(`Unknown table '${t}'`);
+    }
+    const tables =
+      s.tables.length > 0 ? s.tables : [...db.tables.keys()].filter((t) => !s.exclude.includes(t));
+    const job = x.cluster.write(() => {
+      x.cluster.jobs.checkIdle(dbName);
+      const failUpload = x.cluster.failNextBackups > 0;
+      if (failUpload) x.cluster.failNextBackups--;
+      return x.cluster.jobs.start({
+        type: 'backup',
+        id: x.cluster.allocateId(),
+        label: s.label,
+        db: dbName,
+        repo,
+        tables,
+        createTime: x.now,
+        timeout: Number(s.props.timeout ?? 86400),
+        failUpload,
+      });
+    });
+    x.cluster.record(`backup job ${job.id} ${s.label} of ${dbName} started`, 'master', 'job');
+    return OK;
+  },
+  restore: (s, x) => {
+    const dbName = currentDb(x, s.db);
+    x.auth.require(x.session.user, ['LOAD'], dbName);
+    x.cluster.catalog.database(dbName);
+    const repo = x.cluster.repositories.get(s.repo);
+    const timestamp = s.props.backup_timestamp;
+    if (timestamp === undefined) throw ddlError('Missing backup_timestamp property');
+    const replicationNum = replicationOf(s.props);
+    const job = x.cluster.write(() =>
+      x.cluster.jobs.start({
+        type: 'restore',
+        id: x.cluster.allocateId(),
+        label: s.label,
+        db: dbName,
+        repo,
+        tables: s.tables,
+        createTime: x.now,
+        timeout: Number(s.props.timeout ?? 86400),
+        failUpload: false,
+        timestamp,
+        ...(replicationNum === undefined ? {} : { replicationNum }),
+        reserveReplica: s.props.reserve_replica === 'true',
+      }),
+    );
+    x.cluster.record(`restore job ${job.id} ${s.label} into ${dbName} started`, 'master', 'job');
+    return OK;
+  },
+  cancelJob: (s, x) => {
+    const db = currentDb(x, s.db);
+    x.auth.require(x.session.user, ['LOAD'], db);
+    const job = x.cluster.write(() => x.cluster.jobs.cancel(s.type, db, x.now));
+    if (job !== undefined)
+      x.cluster.record(`${s.type} job ${job.id} ${job.label} cancelled`, 'master', 'job');
+    return OK;
+  },
+  showBackup: (s, x) => {
+    const db = currentDb(x, s.db);
+    x.auth.require(x.session.user, ['LOAD'], db);
+    x.cluster.catalog.database(db);
+    return rows(
+      BACKUP_COLUMNS,
+      x.cluster.jobs.backupRows(db).filter((r) => s.label === undefined || r[1] === s.label),
+    );
+  },
+  showRestore: (s, x) => {
+    const db = currentDb(x, s.db);
+    x.auth.require(x.session.user, ['LOAD'], db);
+    x.cluster.catalog.database(db);
+    return rows(
+      RESTORE_COLUMNS,
+      x.cluster.jobs.restoreRows(db).filter((r) => s.label === undefined || r[1] === s.label),
+    );
+  },
+  showSnapshot: (s, x) => {
+    x.auth.require(x.session.user, ['ADMIN']);
+    const r = x.cluster.repositories.snapshotRows(s.repo, s.label, s.timestamp);
+    return rows(r.columns, r.rows);
+  },
+};

@@ -1,0 +1,255 @@
+/**
+ * Parses one statement into a `Statement`: the admin statements an operator, the official
+ * entrypoints, an initializer and a backup controller send, and what MySQL clients send on connect.
+ * Anything else is a syntax error that says the simulator does not support it.
+ */
+import { PRIVILEGES, type Privilege } from '../state/auth.ts';
+import { Cursor } from './cursor.ts';
+import type { StatementText } from './lexer.ts';
+import { parseAlterSystem, parseBackupRestore, parseCreate } from './parse-ddl.ts';
+import type { Expr, SelectItem, Statement } from './statements.ts';
+
+export function parseStatement(stmt: StatementText): Statement {
+  const c = new Cursor(stmt.tokens, stmt.text);
+  const s = parseWith(c);
+  c.end();
+  return s;
+}
+
+function parseWith(c: Cursor): Statement {
+  if (c.acceptWord('SHOW')) return parseShow(c);
+  if (c.acceptWord('SELECT')) return parseSelect(c);
+  if (c.acceptWord('ALTER', 'SYSTEM')) return parseAlterSystem(c);
+  if (c.acceptWord('ALTER', 'USER')) {
+    const user = c.user();
+    c.expectWord('IDENTIFIED', 'BY');
+    return c.acceptWord('PASSWORD')
+      ? { kind: 'setPassword', user, hash: c.string() }
+      : { kind: 'setPassword', user, plain: c.string() };
+  }
+  if (c.acceptWord('CANCEL')) {
+    if (
+      c.acceptWord('DECOMMISSION', 'BACKEND') ||
+      c.acceptWord('ALTER', 'SYSTEM', 'DECOMMISSION', 'BACKEND')
+    ) {
+      return { kind: 'cancelDecommission', targets: c.strings() };
+    }
+    const type = c.acceptWord('BACKUP') ? 'backup' : c.acceptWord('RESTORE') ? 'restore' : c.fail();
+    return { kind: 'cancelJob', type, ...(c.acceptWord('FROM') ? { db: c.name() } : {}) };
+  }
+  if (c.acceptWord('ADMIN', 'SET')) {
+    const all = c.acceptWord('ALL', 'FRONTENDS');
+    if (!all) c.expectWord('FRONTEND');
+    c.expectWord('CONFIG');
+    return { kind: 'setConfig', all, props: c.properties() };
+  }
+  if (c.acceptWord('CREATE')) return parseCreate(c);
+  if (c.acceptWord('DROP')) return parseDrop(c);
+  if (c.isWord('BACKUP') || c.isWord('RESTORE')) return parseBackupRestore(c);
+  if (c.acceptWord('USE')) {
+    const first = c.name();
+    return { kind: 'use', db: c.acceptSymbol('.') ? c.name() : first };
+  }
+  if (c.acceptWord('SET')) return parseSet(c);
+  if (c.acceptWord('GRANT')) return parseGrant(c);
+  return c.fail();
+}
+
+function parseShow(c: Cursor): Statement {
+  if (c.acceptWord('FRONTENDS'))
+    return c.acceptWord('DISKS') ? { kind: 'showFrontendDisks' } : { kind: 'showFrontends' };
+  if (c.acceptWord('BACKENDS')) return { kind: 'showBackends' };
+  if (c.acceptWord('BROKER')) return { kind: 'showBrokers' };
+  if (c.acceptWord('PROC')) {
+    const path = c.string().replace(/\/+$/, '');
+    if (path === '/frontends') return { kind: 'showFrontends' };
+    if (path === '/backends') return { kind: 'showBackends' };
+    if (path === '/brokers') return { kind: 'showBrokers' };
+    return c.fail();
+  }
+  if (c.acceptWord('FRONTEND', 'CONFIG'))
+    return { kind: 'showConfig', ...(c.acceptWord('LIKE') ? { pattern: c.string() } : {}) };
+  if (c.acceptWord('DATABASES') || c.acceptWord('SCHEMAS')) return { kind: 'showDatabases' };
+  if (c.acceptWord('TABLES'))
+    return { kind: 'showTables', ...(c.acceptWord('FROM') || c.acceptWord('IN') ? { db: c.name() } : {}) };
+  if (
+    c.acceptWord('GLOBAL', 'VARIABLES') ||
+    c.acceptWord('SESSION', 'VARIABLES') ||
+    c.acceptWord('VARIABLES')
+  ) {
+    return { kind: 'showVariables', ...(c.acceptWord('LIKE') ? { pattern: c.string() } : {}) };
+  }
+  if (c.acceptWord('ALL', 'GRANTS')) return { kind: 'showGrants', all: true };
+  if (c.acceptWord('GRANTS'))
+    return { kind: 'showGrants', all: false, ...(c.acceptWord('FOR') ? { user: c.user() } : {}) };
+  if (c.acceptWord('REPOSITORIES')) return { kind: 'showRepositories' };
+  if (c.isWord('BACKUP') || c.isWord('RESTORE')) {
+    const kind = c.acceptWord('BACKUP') ? 'showBackup' : 'showRestore';
+    c.acceptWord('RESTORE');
+    const db = c.acceptWord('FROM') || c.acceptWord('IN') ? c.name() : undefined;
+    let label: string | undefined;
+    if (c.acceptWord('WHERE')) {
+      const column = c.name().toLowerCase();
+      if (column !== 'snapshotname' && column !== 'label') c.fail();
+      if (!c.acceptSymbol('=')) c.expectWord('LIKE');
+      label = c.string();
+    }
+    return { kind, ...(db === undefined ? {} : { db }), ...(label === undefined ? {} : { label }) };
+  }
+  if (c.acceptWord('SNAPSHOT', 'ON')) {
+    const repo = c.name();
+    if (!c.acceptWord('WHERE')) return { kind: 'showSnapshot', repo };
+    let label: string | undefined;
+    let timestamp: string | undefined;
+    do {
+      const column = c.name().toUpperCase();
+      c.expectSymbol('=');
+      const value = c.string();
+      if (column === 'SNAPSHOT') label = value;
+      else if (column === 'TIMESTAMP') timestamp = value;
+      else c.fail();
+    } while (c.acceptWord('AND'));
+    return {
+      kind: 'showSnapshot',
+      repo,
+      ...(label === undefined ? {} : { label }),
+      ...(timestamp === undefined ? {} : { timestamp }),
+    };
+  }
+  return c.fail();
+}
+
+function parseSelect(c: Cursor): Statement {
+  const items: SelectItem[] = [];
+  do {
+    const from = c.position;
+    const expr = parseExpr(c);
+    const label = c.source(from);
+    if (c.acceptWord('AS')) items.push({ expr, label: c.nameOrString() });
+    else items.push({ expr, label });
+  } while (c.acceptSymbol(','));
+  let from: 'frontends' | 'backends' | undefined;
+  if (c.acceptWord('FROM')) {
+    const name = c.name().toLowerCase();
+    if (name !== 'frontends' && name !== 'backends') c.fail();
+    c.expectSymbol('(');
+    c.expectSymbol(')');
+    from = name;
+  }
+  const limit = c.acceptWord('LIMIT') ? Number(c.next().value) : undefined;
+  return {
+    kind: 'select',
+    items,
+    ...(from === undefined ? {} : { from }),
+    ...(limit === undefined ? {} : { limit }),
+  };
+}
+
+function parseExpr(c: Cursor): Expr {
+  const t = c.next();
+  if (t.type === 'symbol' && t.value === '*') return { kind: 'star' };
+  if (t.type === 'variable')
+    return { kind: 'variable', name: t.value.replace(/^@@((session|global|local)\.)?/i, '') };
+  if (t.type === 'number') return { kind: 'literal', value: Number(t.value) };
+  if (t.type === 'string') return { kind: 'literal', value: t.value };
+  if (t.type === 'symbol' && t.value === '-') {
+    const n = c.next();
+    if (n.type !== 'number') c.fail();
+    return { kind: 'literal', value: -Number(n.value) };
+  }
+  if (t.type === 'word' && t.value.toUpperCase() === 'NULL') return { kind: 'literal', value: null };
+  if ((t.type === 'word' || t.type === 'quoted') && c.acceptSymbol('(')) {
+    const args: Expr[] = [];
+    if (!c.acceptSymbol(')')) {
+      do args.push(parseExpr(c));
+      while (c.acceptSymbol(','));
+      c.expectSymbol(')');
+    }
+    return { kind: 'call', name: t.value.toLowerCase(), args };
+  }
+  if (t.type === 'word' || t.type === 'quoted') return { kind: 'column', name: t.value };
+  return c.fail();
+}
+
+function parseSet(c: Cursor): Statement {
+  if (c.acceptWord('PASSWORD')) {
+    const user = c.acceptWord('FOR') ? c.user() : undefined;
+    c.expectSymbol('=');
+    const base = user === undefined ? {} : { user };
+    if (c.acceptWord('PASSWORD')) {
+      c.expectSymbol('(');
+      const plain = c.string();
+      c.expectSymbol(')');
+      return { kind: 'setPassword', ...base, plain };
+    }
+    return { kind: 'setPassword', ...base, hash: c.string() };
+  }
+  const assignments: { name: string; value: string }[] = [];
+  do {
+    if (c.acceptWord('NAMES')) {
+      const value = c.nameOrString();
+      if (c.acceptWord('COLLATE')) c.nameOrString();
+      assignments.push({ name: 'names', value });
+      continue;
+    }
+    c.acceptWord('GLOBAL') || c.acceptWord('SESSION') || c.acceptWord('LOCAL');
+    const t = c.next();
+    let name = t.value.replace(/^@@((session|global|local)\.)?/i, '').replace(/^@/, '');
+    if (t.type !== 'variable' && t.type !== 'word') c.fail();
+    while (c.acceptSymbol('.')) name = c.name();
+    if (!c.acceptSymbol('=')) c.expectWord('TO');
+    const v = c.next();
+    assignments.push({ name: name.toLowerCase(), value: v.value });
+  } while (c.acceptSymbol(','));
+  return { kind: 'setVariables', assignments };
+}
+
+function parseGrant(c: Cursor): Statement {
+  const first = c.peek();
+  if (first?.type === 'string') {
+    const role = c.string();
+    c.expectWord('TO');
+    return { kind: 'grantRole', role, user: c.user() };
+  }
+  const privs: Privilege[] = [];
+  do {
+    const word = c
+      .name()
+      .toUpperCase()
+      .replace(/_PRIV$/, '');
+    if (word === 'ALL') {
+      privs.push('SELECT', 'LOAD', 'ALTER', 'CREATE', 'DROP', 'SHOW_VIEW');
+      continue;
+    }
+    const priv = PRIVILEGES.find((p) => p === word);
+    if (priv === undefined) c.fail();
+    privs.push(priv);
+  } while (c.acceptSymbol(','));
+  c.expectWord('ON');
+  const from = c.position;
+  while (!c.isWord('TO')) c.next();
+  const level = c.source(from).replace(/\s+/g, '').replaceAll('`', '');
+  c.expectWord('TO');
+  return { kind: 'grantPrivileges', privs, level, user: c.user() };
+}
+
+function parseDrop(c: Cursor): Statement {
+  if (c.acceptWord('DATABASE') || c.acceptWord('SCHEMA')) {
+    const ifExists = c.acceptWord('IF', 'EXISTS');
+    const name = c.name();
+    c.acceptWord('FORCE');
+    return { kind: 'dropDatabase', name, ifExists };
+  }
+  if (c.acceptWord('TABLE')) {
+    const ifExists = c.acceptWord('IF', 'EXISTS');
+    const q = c.qualifiedName();
+    c.acceptWord('FORCE');
+    return { kind: 'dropTable', ...q, ifExists };
+  }
+  if (c.acceptWord('USER')) {
+    const ifExists = c.acceptWord('IF', 'EXISTS');
+    return { kind: 'dropUser', user: c.user(), ifExists };
+  }
+  if (c.acceptWord('REPOSITORY')) return { kind: 'dropRepository', name: c.name() };
+  return c.fail();
+}

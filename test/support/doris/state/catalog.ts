@@ -1,0 +1,168 @@
+/**
+ * Databases, tables, partitions and tablets, with where each replica lives. Enough of the catalog for
+ * the admin plane: TabletNum per backend, the replica check that refuses a decommission which would
+ * break replication, and the moves the tablet scheduler makes.
+ */
+import { DorisError, ddlError, unknownDatabase } from '../errors.ts';
+
+export interface Tablet {
+  readonly id: number;
+  /** Backend ids holding a replica. */
+  replicas: number[];
+}
+
+export interface Partition {
+  readonly id: number;
+  readonly name: string;
+  readonly tablets: Tablet[];
+}
+
+export interface Table {
+  readonly id: number;
+  readonly name: string;
+  readonly replicationNum: number;
+  readonly tagLocation: string;
+  readonly buckets: number;
+  readonly partitions: Partition[];
+}
+
+export interface Database {
+  readonly id: number;
+  readonly name: string;
+  readonly tables: Map<string, Table>;
+}
+
+export interface TableSpec {
+  readonly name: string;
+  readonly buckets: number;
+  readonly replicationNum: number;
+  /** Partition names; a table without PARTITION BY has one partition named like the table. */
+  readonly partitions: readonly string[];
+}
+
+/** Databases every Doris shows and that hold no user tablets. */
+export const SYSTEM_DATABASES = ['__internal_schema', 'information_schema', 'mysql'];
+
+export class Catalog {
+  readonly databases = new Map<string, Database>();
+
+  database(name: string): Database {
+    const db = this.databases.get(name);
+    if (db === undefined) throw unknownDatabase(name);
+    return db;
+  }
+
+  createDatabase(name: string, ifNotExists: boolean, id: number): void {
+    if (this.databases.has(name) || SYSTEM_DATABASES.includes(name)) {
+      if (ifNotExists) return;
+      throw new DorisError(
+        1007,
+        'HY000',
+        `errCode = 2, detailMessage = Can't create database '${name}'; database exists`,
+      );
+    }
+    this.databases.set(name, { id, name, tables: new Map() });
+  }
+
+  dropDatabase(name: string, ifExists: boolean): void {
+    if (!this.databases.delete(name) && !ifExists) {
+      throw new DorisError(
+        1008,
+        'HY000',
+        `errCode = 2, detailMessage = Can't drop database '${name}'; database doesn't exist`,
+      );
+    }
+  }
+
+  /**
+   * CREATE TABLE: each tablet gets `replicationNum` replicas on distinct eligible backends, the
+   * least loaded first. `eligible` are the ids of alive, not decommissioned, mix backends of the tag.
+   */
+  createTable(dbName: string, spec: TableSpec, eligible: readonly number[], nextId: () => number): Table {
+    const db = this.database(dbName);
+    if (db.tables.has(spec.name))
+      throw new DorisError(1050, '42S01', `errCode = 2, detailMessage = Table '${spec.name}' already exists`);
+    if (eligible.length < spec.replicationNum) {
+      throw ddlError(
+        'Failed to find enough backend, please check the replication num,replication tag and storage medium ' +
+          'and avail capacity of backends or maybe all be on this node are in decommission.\n' +
+          `Create failed replications:\nreplication tag: {"location" : "default"}, replication num: ${spec.replicationNum}, storage medium: HDD`,
+      );
+    }
+    const load = new Map(eligible.map((id) => [id, this.replicasOn(id)]));
+    const partitions = spec.partitions.map((name) => ({
+      id: nextId(),
+      name,
+      tablets: Array.from({ length: spec.buckets }, () => {
+        const chosen = [...eligible]
+          .sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || a - b)
+          .slice(0, spec.replicationNum);
+        for (const id of chosen) load.set(id, (load.get(id) ?? 0) + 1);
+        return { id: nextId(), replicas: chosen };
+      }),
+    }));
+    const table: Table = {
+      id: nextId(),
+      name: spec.name,
+      replicationNum: spec.replicationNum,
+      tagLocation: 'default',
+      buckets: spec.buckets,
+      partitions,
+    };
+    db.tables.set(spec.name, table);
+    return table;
+  }
+
+  dropTable(dbName: string, name: string, ifExists: boolean): void {
+    const db = this.database(dbName);
+    if (!db.tables.delete(name) && !ifExists) {
+      throw new DorisError(1051, '42S02', `errCode = 2, detailMessage = Unknown table '${name}'`);
+    }
+  }
+
+  *tablets(): Generator<{ table: Table; tablet: Tablet }> {
+    for (const db of this.databases.values()) {
+      for (const table of db.tables.values()) {
+        for (const p of table.partitions) for (const tablet of p.tablets) yield { table, tablet };
+      }
+    }
+  }
+
+  replicasOn(backendId: number): number {
+    let n = 0;
+    for (const { tablet } of this.tablets()) if (tablet.replicas.includes(backendId)) n++;
+    return n;
+  }
+
+  /** Forgets every replica on a backend (DROPP, or storage that came back empty). */
+  removeReplicasOn(backendId: number): number {
+    let n = 0;
+    for (const { tablet } of this.tablets()) {
+      const before = tablet.replicas.length;
+      tablet.replicas = tablet.replicas.filter((id) => id !== backendId);
+      n += before - tablet.replicas.length;
+    }
+    return n;
+  }
+
+  /**
+   * The 2.1.3+ replica check of DECOMMISSION: for each partition whose tag loses backends, the
+   * remaining schedulable backends of that tag must still hold its replication number.
+   */
+  checkDecommission(tags: ReadonlySet<string>, availableByTag: ReadonlyMap<string, number>): void {
+    for (const db of this.databases.values()) {
+      for (const table of db.tables.values()) {
+        if (!tags.has(table.tagLocation)) continue;
+        const available = availableByTag.get(table.tagLocation) ?? 0;
+        if (table.replicationNum <= available) continue;
+        const partition = table.partitions[0]?.name ?? table.name;
+        throw ddlError(
+          `After decommission, partition ${partition} of table ${db.name}.${table.name} 's replication ` +
+            `allocation { tag.location.${table.tagLocation}: ${table.replicationNum} } > available backend num ` +
+            `${available} on tag {"location" : "${table.tagLocation}"}, otherwise need to decrease the ` +
+            "partition's replication num.",
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The tablet scheduler and the decommission daemon. Replicas leave a decommissioned backend at the
+ * configured rate, each to the least loaded schedulable backend of its tag that does not hold the
+ * tablet yet; when none exists (three backends, three replicas) the decommission stalls, as in Doris.
+ * A backend left with no tablet is dropped, unless `drop_backend_after_decommission=false`.
+ * Replicas lost with a backend's storage are re-created the same way.
+ */
+import type { DorisCluster } from './cluster.ts';
+
+export function schedule(cluster: DorisCluster): void {
+  const { catalog, backends } = cluster;
+  const config = cluster.masterConfig();
+  if (!config.bool('disable_tablet_scheduler')) {
+    const load = new Map<number, number>();
+    for (const { tablet } of catalog.tablets())
+      for (const id of tablet.replicas) load.set(id, (load.get(id) ?? 0) + 1);
+    const pick = (tag: string, exclude: readonly number[]): number | undefined =>
+      cluster
+        .eligibleBackends(tag)
+        .filter((id) => !exclude.includes(id))
+        .sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || a - b)[0];
+
+    for (const be of backends.list.filter((b) => b.decommissioned)) {
+      const rate = be.decommissionRate ?? cluster.timing().decommissionTabletsPerTick;
+      let moved = 0;
+      for (const { table, tablet } of catalog.tablets()) {
+        if (moved >= rate) break;
+        if (!tablet.replicas.includes(be.id)) continue;
+        const target = pick(table.tagLocation, tablet.replicas);
+        if (target === undefined) continue;
+        tablet.replicas = tablet.replicas.map((id) => (id === be.id ? target : id));
+        load.set(be.id, (load.get(be.id) ?? 1) - 1);
+        load.set(target, (load.get(target) ?? 0) + 1);
+        moved++;
+      }
+    }
+
+    let repaired = 0;
+    for (const { table, tablet } of catalog.tablets()) {
+      if (repaired >= cluster.timing().decommissionTabletsPerTick) break;
+      if (tablet.replicas.length >= table.replicationNum) continue;
+      const target = pick(table.tagLocation, tablet.replicas);
+      if (target === undefined) continue;
+      tablet.replicas.push(target);
+      load.set(target, (load.get(target) ?? 0) + 1);
+      repaired++;
+    }
+  }
+
+  if (!config.bool('drop_backend_after_decommission')) return;
+  for (const be of backends.list.filter((b) => b.decommissioned)) {
+    if (catalog.replicasOn(be.id) > 0) continue;
+    backends.remove(be);
+    cluster.journalId++;
+    cluster.record(`backend ${be.id} (${be.host}:${be.heartbeatPort}) decommissioned and dropped`);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The simulator's clock settings. Real Doris heartbeats every 5 s and its entrypoints wait up to
+ * minutes; tests shrink every period so whole scenarios finish in seconds. All of them can be
+ * changed while the simulator runs (control API `POST /timing`).
+ */
+
+export interface Timing {
+  /** Master heartbeat and scheduler period (Doris: `heartbeat_interval_second`, 5 s). */
+  readonly tickMs: number;
+  /** Replicas a decommissioning backend hands off per tick (the tablet scheduler's clone rate). */
+  readonly decommissionTabletsPerTick: number;
+  /** Ticks a backup or restore job spends in each state. */
+  readonly jobTicksPerState: number;
+  /** How long FE pod 0 looks for a master before starting alone (fe_entrypoint.sh: 60 s). */
+  readonly masterProbeMs: number;
+  /** How long other FE pods look for a master before exiting (fe_entrypoint.sh: 180 s). */
+  readonly joinProbeMs: number;
+  /** How long a BE loops on registration before starting anyway (be_entrypoint.sh: 60 s). */
+  readonly registerTimeoutMs: number;
+  /** Pause between two attempts of an entrypoint loop, and before a crashed entrypoint reruns. */
+  readonly retryMs: number;
+  /** From start_fe.sh/start_be.sh to a running process (JVM start, meta replay). */
+  readonly processStartMs: number;
+}
+
+export const realTiming: Timing = {
+  tickMs: 5000,
+  decommissionTabletsPerTick: 10,
+  jobTicksPerState: 2,
+  masterProbeMs: 60_000,
+  joinProbeMs: 180_000,
+  registerTimeoutMs: 60_000,
+  retryMs: 1000,
+  processStartMs: 15_000,
+};
+
+/** Settings for tests: a tick of 100 ms, entrypoint waits of about a second. */
+export const fastTiming: Timing = {
+  tickMs: 100,
+  decommissionTabletsPerTick: 2,
+  jobTicksPerState: 1,
+  masterProbeMs: 1500,
+  joinProbeMs: 20_000,
+  registerTimeoutMs: 10_000,
+  retryMs: 100,
+  processStartMs: 300,
+};
