@@ -15,7 +15,14 @@ import { eventually, testEnv } from '../support/env.ts';
 export async function startOperator(t: TestContext, namespace: string, logSink?: string[]): Promise<Manager> {
   await installCrds();
   const { info } = await testEnv();
-  const sink = logSink && new Writable({ write: (chunk, _enc, cb) => (logSink.push(String(chunk)), cb()) });
+  const sink =
+    logSink &&
+    new Writable({
+      write: (chunk, _enc, cb) => {
+        logSink.push(String(chunk));
+        cb();
+      },
+    });
   const manager = new Manager({
     client: await RestClient.fromKubeconfigFile(info.kubeconfigPath),
     logger: sink
