@@ -110,7 +110,9 @@ test('an operator killed while tablet balancing is paused turns it back on after
   const log = await sim.log({ since });
   const off = log.findLastIndex((e) => e.kind === 'statement' && /disable_balance.*true/i.test(e.text));
   const on = log.findLastIndex((e) => e.kind === 'statement' && /disable_balance.*false/i.test(e.text));
-  const trail = log.filter((e) => e.kind === 'pod' || /disable_balance|DECOMMISSION/i.test(e.text)).map((e) => `${e.kind}:${e.text}${e.error ? ` (${e.error})` : ''}`);
+  const trail = log
+    .filter((e) => e.kind === 'pod' || /disable_balance|DECOMMISSION/i.test(e.text))
+    .map((e) => `${e.kind}:${e.text}${e.error ? ` (${e.error})` : ''}`);
   assert.ok(on > off, `balancing was turned back on after the last pause: ${trail.join(' | ')}`);
 });
 
