@@ -5,6 +5,7 @@ import { controllers } from '../controllers.ts';
 import { createLogger } from '../runtime/log.ts';
 import { Manager } from '../runtime/manager.ts';
 import { loadClient } from './kubeconfig.ts';
+import { serverOptions } from './options.ts';
 
 const seconds = (v: string) => {
   const n = Number(v);
@@ -18,7 +19,7 @@ const positiveInt = (v: string) => {
 };
 
 export function managerCommand(): Command {
-  return new Command('manager')
+  const command = new Command('manager')
     .description('run the doris-controller-manager: reconcile Doris custom resources')
     .addOption(
       new Option('--kubeconfig <path>', 'kubeconfig file; in-cluster config when omitted').env('KUBECONFIG'),
@@ -63,26 +64,10 @@ export function managerCommand(): Command {
         .default(2_000, '2'),
     )
     .addOption(
-      new Option('--metrics-bind-address <addr>', 'host:port for /metrics; 0 disables')
-        .env('METRICS_BIND_ADDRESS')
-        .default(':8080'),
-    )
-    .addOption(
-      new Option('--health-probe-bind-address <addr>', 'host:port for /healthz and /readyz; 0 disables')
-        .env('HEALTH_PROBE_BIND_ADDRESS')
-        .default(':8081'),
-    )
-    .addOption(
       new Option('--concurrency <n>', 'workers per controller')
         .argParser(positiveInt)
         .env('CONCURRENCY')
         .default(2),
-    )
-    .addOption(
-      new Option('--log-level <level>', 'log level')
-        .choices(['debug', 'info', 'warn', 'error'])
-        .env('LOG_LEVEL')
-        .default('info'),
     )
     .action(async (o) => {
       const logger = createLogger(o.logLevel);
@@ -113,6 +98,8 @@ export function managerCommand(): Command {
       for (const setup of controllers) setup(manager);
       await runUntilSignal(manager, logger);
     });
+  for (const option of serverOptions()) command.addOption(option);
+  return command;
 }
 
 /** Runs until SIGTERM/SIGINT (graceful stop, exit 0) or lost leadership (exit 1, to be restarted). */

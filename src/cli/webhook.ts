@@ -4,6 +4,7 @@ import { createLogger } from '../runtime/log.ts';
 import { WebhookApp } from '../webhook/app.ts';
 import { parseSelector } from '../webhook/selector.ts';
 import { loadClient } from './kubeconfig.ts';
+import { serverOptions } from './options.ts';
 
 const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -34,7 +35,7 @@ const flagEnv = (flag: string) =>
     .toUpperCase()}`;
 
 export function webhookCommand(): Command {
-  return new Command('webhook')
+  const command = new Command('webhook')
     .description(
       'run the doris-admission-webhook: defaulting and validation of Doris custom resources over HTTPS',
     )
@@ -150,28 +151,12 @@ export function webhookCommand(): Command {
     )
     .addOption(new Option('--no-check-references', 'do not look up referenced Secrets and StorageClasses'))
     .addOption(
-      new Option('--metrics-bind-address <addr>', 'host:port for /metrics; 0 disables')
-        .env('METRICS_BIND_ADDRESS')
-        .default(':8080'),
-    )
-    .addOption(
-      new Option('--health-probe-bind-address <addr>', 'host:port for /healthz and /readyz; 0 disables')
-        .env('HEALTH_PROBE_BIND_ADDRESS')
-        .default(':8081'),
-    )
-    .addOption(
       env(
         '--shutdown-delay <duration>',
         'keep serving this long after SIGTERM, while endpoints drop the pod',
         '5s',
         parseDuration,
       ),
-    )
-    .addOption(
-      new Option('--log-level <level>', 'log level')
-        .choices(['debug', 'info', 'warn', 'error'])
-        .env('LOG_LEVEL')
-        .default('info'),
     )
     .action(async (o) => {
       const logger = createLogger(o.logLevel).child({ component: 'doris-admission-webhook' });
@@ -220,4 +205,6 @@ export function webhookCommand(): Command {
       client.close();
       process.exit(0);
     });
+  for (const option of serverOptions()) command.addOption(option);
+  return command;
 }
