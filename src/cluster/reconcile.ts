@@ -23,6 +23,7 @@ import {
   TerminalError,
 } from '../runtime/controller.ts';
 import type { Manager } from '../runtime/manager.ts';
+import type { KubeObject } from '../runtime/object.ts';
 import { patchStatus } from '../runtime/status.ts';
 import { act } from './act.ts';
 import { desiredCredentials, syncCredentials } from './credentials.ts';
@@ -45,7 +46,14 @@ export interface ClusterDeps {
 
 export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext): Promise<Outcome> {
   const { manager } = deps;
-  const cluster = manager.cache.get<DorisCluster>(dorisClusterKind.resource, ctx.key.namespace, ctx.key.name);
+  // From the primary informer, which honours the manager's label selector (sharding): without it,
+  // a second, unfiltered informer would be created here, unsynced and not wired to the queue.
+  const cluster = manager.cache.get<DorisCluster>(
+    dorisClusterKind.resource,
+    ctx.key.namespace,
+    ctx.key.name,
+    manager.primarySelector(),
+  );
   if (cluster === undefined || cluster.metadata.deletionTimestamp !== undefined) return done;
   const ref: ClusterRef = {
     name: cluster.metadata.name,
@@ -88,9 +96,23 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
       image: template.spec.containers[0].image,
       configHash: template.metadata.annotations['doris.cloudnative.dev/config-hash'],
     };
-    if (live !== undefined) {
+    if (live !== undefined && live.metadata.deletionTimestamp === undefined) {
+      if (claimNames(live) !== claimNames(desired)) {
+        // Claim templates are immutable, and a new BE data directory needs one: replace the
+        // StatefulSet but orphan its pods and claims, so no member stops; the new StatefulSet
+        // adopts them, and the rollout restarts each member onto the new volume in turn.
+        await manager.applier.delete(builtin.StatefulSet, ref.namespace, live.metadata.name, 'Orphan');
+        await manager.events.record(
+          cluster,
+          'Normal',
+          'StatefulSetReplaced',
+          'Replace',
+          `Replacing ${live.metadata.name} (pods kept) to add volumes: ${claimNames(desired)}`,
+        );
+        return requeueAfter(1000, `replace ${live.metadata.name} for new volumes`);
+      }
       statefulSets[c] = { replicas: live.spec.replicas ?? 0 };
-      // Claim templates are immutable: keep the live ones (storage growth expands the claims instead).
+      // Sizes in claim templates cannot change either: keep the live ones (expandClaims grows the claims).
       desired.spec.volumeClaimTemplates = live.spec.volumeClaimTemplates;
       await manager.applier.apply(builtin.StatefulSet, desired, live);
       await expandClaims(manager, cluster, ref, spec, c, live.spec.replicas ?? 0);
@@ -145,6 +167,11 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
   if (step.kind === 'wait') return requeueAfter(step.afterMs, step.reason);
   await act(manager, { ref, spec, cluster, credentials, feAddresses, doris }, step);
   return requeueAfter(1000, step.reason);
+}
+
+/** The claim template names of a StatefulSet, in order. */
+function claimNames(sts: KubeObject): string {
+  return (sts.spec?.volumeClaimTemplates ?? []).map((t: KubeObject) => t.metadata.name).join(',');
 }
 
 async function reportInvalid(manager: Manager, cluster: DorisCluster, err: InvalidSpecError): Promise<void> {

@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import { dorisClusterKind } from '../../src/api/v1alpha1/index.ts';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
-import { eventually, newNamespace, testEnv } from '../support/env.ts';
-import { createCluster, patchSpec, startOperator, waitReady } from './support.ts';
+import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
+import { createCluster, getCluster, patchSpec, startOperator, waitReady } from './support.ts';
 
 async function claims(ns: string): Promise<Map<string, string>> {
   const { client } = await testEnv();
@@ -87,5 +87,43 @@ test('claims grow with the spec where the class allows it, and are retained on s
     [...(await claims(ns)).keys()].sort(),
     ['data-storage-doris-be-0', 'data-storage-doris-be-1', 'meta-doris-fe-0'],
     'every claim survives the deletion',
+  );
+});
+
+test('a new BE data directory gets a claim on every member without removing any (StatefulSet replaced, pods kept)', async (t) => {
+  const ns = await newNamespace(t, 'datadir');
+  await startOperator(t, ns);
+  await createCluster(ns, 'doris', { version: '2.1.7', fe: { replicas: 1 }, be: { replicas: 2 } });
+  await waitReady(ns, 'doris');
+  const sim = await simulator();
+  const since = (await sim.log()).at(-1)?.seq ?? 0;
+  await patchSpec(ns, 'doris', {
+    be: {
+      replicas: 2,
+      storage: { dataDirs: [{ name: 'storage' }, { name: 'extra', size: '10Gi', medium: 'SSD' }] },
+    },
+  });
+  await eventually(
+    async () => {
+      const c = await claims(ns);
+      const dc = await getCluster(ns, 'doris');
+      return (
+        c.has('data-extra-doris-be-0') &&
+        c.has('data-extra-doris-be-1') &&
+        dc.status?.phase === 'Ready' &&
+        dc.status.be?.updatedReplicas === 2
+      );
+    },
+    { timeoutMs: 120_000, what: 'claims for the new directory and the members restarted' },
+  );
+  const log = await sim.log({ since });
+  assert.ok(
+    !log.some((e) => e.kind === 'statement' && /DECOMMISSION|DROPP|DROP BACKEND/i.test(e.text)),
+    'no backend left Doris',
+  );
+  assert.deepEqual(
+    log.filter((e) => e.kind === 'pod').map((e) => e.member),
+    [`${ns}/doris-be-1`, `${ns}/doris-be-0`],
+    'each BE restarted once, one at a time',
   );
 });
