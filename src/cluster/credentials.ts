@@ -14,7 +14,7 @@ import { builtin, objectPath } from '../kube/resources.ts';
 import { isNotFound } from '../kube/rest.ts';
 import type { Manager } from '../runtime/manager.ts';
 import type { KubeObject } from '../runtime/object.ts';
-import type { ClusterRef } from './desired.ts';
+import { type ClusterRef, ownerRef } from './desired.ts';
 import { objectLabels } from './names.ts';
 import type { Credentials } from './observe.ts';
 
@@ -134,16 +134,7 @@ async function remember(manager: Manager, ref: ClusterRef, c: Credentials): Prom
       name: operatorSecretName(ref.name),
       namespace: ref.namespace,
       labels: objectLabels(ref.name),
-      ownerReferences: [
-        {
-          apiVersion: ref.apiVersion,
-          kind: ref.kind,
-          name: ref.name,
-          uid: ref.uid,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [ownerRef(ref)],
     },
     stringData: { username: c.user, password: c.password },
   });

@@ -38,8 +38,9 @@ export interface Desired {
 export const presentComponents = (spec: ResolvedDorisClusterSpec): Component[] =>
   components.filter((c) => spec[c] !== undefined);
 
-function meta(ref: ClusterRef, spec: ResolvedDorisClusterSpec, name: string, c?: Component) {
-  const owner: OwnerReference = {
+/** The owner reference every child carries: deleting the cluster collects them (claims aside). */
+export function ownerRef(ref: ClusterRef): OwnerReference {
+  return {
     apiVersion: ref.apiVersion,
     kind: ref.kind,
     name: ref.name,
@@ -47,6 +48,10 @@ function meta(ref: ClusterRef, spec: ResolvedDorisClusterSpec, name: string, c?:
     controller: true,
     blockOwnerDeletion: true,
   };
+}
+
+function meta(ref: ClusterRef, spec: ResolvedDorisClusterSpec, name: string, c?: Component) {
+  const owner = ownerRef(ref);
   return {
     name,
     namespace: ref.namespace,

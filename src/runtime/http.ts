@@ -45,3 +45,27 @@ export function close(server: Server | undefined): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
 }
+
+/** The /metrics server and the /healthz, /readyz server every long-running command has. */
+export function serveMetricsAndProbes(opts: {
+  readonly metricsAddress?: string;
+  readonly probeAddress?: string;
+  readonly registry: { metrics(): Promise<string>; readonly contentType: string };
+  readonly ready: () => boolean;
+  readonly notReady: string;
+}): Promise<(Server | undefined)[]> {
+  return Promise.all([
+    serve(opts.metricsAddress ?? '0', {
+      '/metrics': async () => ({
+        status: 200,
+        body: await opts.registry.metrics(),
+        contentType: opts.registry.contentType,
+      }),
+    }),
+    serve(opts.probeAddress ?? '0', {
+      '/healthz': async () => ({ status: 200, body: 'ok\n' }),
+      '/readyz': async () =>
+        opts.ready() ? { status: 200, body: 'ok\n' } : { status: 503, body: `${opts.notReady}\n` },
+    }),
+  ]);
+}

@@ -12,7 +12,7 @@ import { Applier } from './apply.ts';
 import { Cache } from './cache.ts';
 import { Controller, type MapFunc, type Reconciler } from './controller.ts';
 import { EventRecorder } from './events.ts';
-import { close, serve } from './http.ts';
+import { close, serveMetricsAndProbes } from './http.ts';
 import { LeaderElector } from './leader.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { controllerOf, type KubeObject, keyOf } from './object.ts';
@@ -159,20 +159,13 @@ export class Manager {
 
   /** Serves probes and metrics, starts the caches, and campaigns for leadership (if configured). */
   async start(): Promise<void> {
-    this.servers = await Promise.all([
-      serve(this.opts.metricsAddress ?? '0', {
-        '/metrics': async () => ({
-          status: 200,
-          body: await this.metrics.registry.metrics(),
-          contentType: this.metrics.registry.contentType,
-        }),
-      }),
-      serve(this.opts.probeAddress ?? '0', {
-        '/healthz': async () => ({ status: 200, body: 'ok\n' }),
-        '/readyz': async () =>
-          this.cache.synced ? { status: 200, body: 'ok\n' } : { status: 503, body: 'caches not synced\n' },
-      }),
-    ]);
+    this.servers = await serveMetricsAndProbes({
+      metricsAddress: this.opts.metricsAddress,
+      probeAddress: this.opts.probeAddress,
+      registry: this.metrics.registry,
+      ready: () => this.cache.synced,
+      notReady: 'caches not synced',
+    });
     this.cache.start();
     const le = this.opts.leaderElection;
     if (le === undefined) {
