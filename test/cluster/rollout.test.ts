@@ -98,6 +98,20 @@ test('a configuration change restarts the members of that component only; at res
     'BEs one at a time, highest first; the FE untouched',
   );
 
+  // Settled: the cluster's resourceVersion holds still for 3 s (the last status write has landed).
+  let last = '';
+  let stableSince = Date.now();
+  await eventually(
+    async () => {
+      const rv = (await getCluster(ns, 'doris')).metadata.resourceVersion ?? '';
+      if (rv !== last) {
+        last = rv;
+        stableSince = Date.now();
+      }
+      return Date.now() - stableSince > 3000;
+    },
+    { timeoutMs: 60_000, intervalMs: 250, what: 'the cluster to settle' },
+  );
   // At rest: count the operator's writes over a few reconciles.
   const writes: string[] = [];
   manager.client.onRequest((method, code) => {
