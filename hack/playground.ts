@@ -1,9 +1,10 @@
 /**
  * `npm start`. Given a cluster (KUBECONFIG set, or running in a pod) it runs the manager against
  * it. Otherwise it starts a local playground: the control plane (building its binaries on first
- * use), the Doris simulator, the CRDs and the operator, creates the sample DorisCluster, writes the
- * kubeconfig to .playground/kubeconfig in the checkout, and prints the cluster's status until
- * Ctrl-C, which stops everything.
+ * use), the Doris simulator, the CRDs, the admission webhook and the operator, creates the sample
+ * DorisCluster, writes the kubeconfig to .playground/kubeconfig in the checkout (another folder
+ * with DORIS_PLAYGROUND_DIR), and prints the cluster's status until Ctrl-C or SIGTERM, which stop
+ * everything (test/install/playground.test.ts checks that nothing is left running).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { RestClient } from '../src/kube/rest.ts';
 import { createLogger } from '../src/runtime/log.ts';
 import { Manager } from '../src/runtime/manager.ts';
 import type { KubeObject } from '../src/runtime/object.ts';
+import { WebhookApp } from '../src/webhook/app.ts';
 import { ControlPlane } from '../test/support/control-plane.ts';
 import { startSimulator } from '../test/support/doris/index.ts';
 
@@ -32,7 +34,7 @@ if (process.env.KUBECONFIG || process.env.KUBERNETES_SERVICE_HOST) {
 
 const cp = await ControlPlane.start();
 const sim = await startSimulator({ kubeconfigPath: cp.info.kubeconfigPath });
-const dir = join(root, '.playground');
+const dir = resolve(root, process.env.DORIS_PLAYGROUND_DIR ?? '.playground');
 mkdirSync(dir, { recursive: true });
 const kubeconfig = join(dir, 'kubeconfig');
 writeFileSync(kubeconfig, readFileSync(cp.info.kubeconfigPath));
@@ -40,6 +42,37 @@ const kubectl = (args: string[], input?: string) =>
   execFileSync('kubectl', [`--kubeconfig=${kubeconfig}`, ...args], { input, encoding: 'utf8' });
 kubectl(['apply', '--server-side', '-f', join(root, 'config/crd/bases')]);
 kubectl(['wait', '--for=condition=Established', `crd/${dorisClusterKind.crd().metadata.name}`]);
+
+// The admission webhook, as in a cluster but reached by URL: it keeps its certificates in a Secret
+// of doris-system and points its own webhook configurations at itself.
+const client = cp.client();
+await client.request({
+  method: 'POST',
+  path: collectionPath(builtin.Namespace),
+  body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doris-system' } },
+});
+const webhookClient = await RestClient.fromKubeconfigFile(kubeconfig);
+const webhook = new WebhookApp({
+  client: webhookClient,
+  logger: createLogger('warn'),
+  listenAddress: '127.0.0.1:0',
+  certificates: {
+    mode: 'self-signed',
+    namespace: 'doris-system',
+    secretName: 'doris-admission-webhook-certs',
+    caValidityMs: 3650 * 86_400_000,
+    servingValidityMs: 90 * 86_400_000,
+    caOverlapMs: 600_000,
+    checkIntervalMs: 60_000,
+  },
+  configurations: {
+    manage: true,
+    validatingName: 'doris-operator-validating',
+    mutatingName: 'doris-operator-mutating',
+    url: 'https://127.0.0.1:0',
+  },
+});
+await webhook.start();
 
 const manager = new Manager({
   client: await RestClient.fromKubeconfigFile(kubeconfig),
@@ -49,7 +82,6 @@ const manager = new Manager({
 setupClusterController(manager);
 await manager.start();
 
-const client = cp.client();
 await client.request({
   method: 'POST',
   path: collectionPath(builtin.Namespace),
@@ -67,9 +99,15 @@ await client.request({
   },
 });
 const sample = parse(readFileSync(join(root, 'config/samples/doris-cluster.yaml'), 'utf8')) as KubeObject;
-kubectl(['apply', '-n', 'doris', '-f', '-'], JSON.stringify(sample));
+// Through the API (not a blocking kubectl): the webhook answering this create runs in this process.
+await client.request({
+  method: 'POST',
+  path: collectionPath(dorisClusterKind.resource, 'doris'),
+  body: sample,
+});
 
-console.log(`Playground is up: Kubernetes ${cp.info.server}, ${cp.info.nodeNames.length} kwok nodes, simulated Doris.
+console.log(`Playground is up: Kubernetes ${cp.info.server}, ${cp.info.nodeNames.length} kwok nodes, simulated Doris,
+the admission webhook and the operator. Component logs: ${cp.info.dir}/logs
 
   export KUBECONFIG=${kubeconfig}
   kubectl get doris -n doris          # the sample DorisCluster
@@ -97,6 +135,10 @@ await new Promise<void>((done) => {
   process.once('SIGTERM', done);
 });
 clearInterval(timer);
+console.log('Stopping: operator, webhook, simulator, control plane.');
 await manager.stop();
+await webhook.stop();
+webhookClient.close();
 await sim.stop();
 await cp.stop();
+console.log('Stopped.');

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Everything the tests need beyond npm packages, installed only when missing: the control plane
-# binaries (built from hack/testbin/, cached) and Debian packages for real neighbours.
+# binaries (built from hack/testbin/, cached), a pinned helm (hack/helm.sh, cached) and Debian
+# packages for real neighbours.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v kubectl >/dev/null || { echo "setup: kubectl (1.27-1.33) is expected on the machine" >&2; exit 1; }
 
 # Debian packages: command -> package.
-declare -A packages=([setpriv]=util-linux [mysql]=default-mysql-client)
+declare -A packages=([setpriv]=util-linux [mysql]=default-mysql-client [unzip]=unzip)
 missing=()
 for cmd in "${!packages[@]}"; do
   command -v "$cmd" >/dev/null || missing+=("${packages[$cmd]}")
@@ -20,3 +21,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 bash hack/testbin.sh >/dev/null
+bash hack/helm.sh >/dev/null

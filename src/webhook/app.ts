@@ -11,7 +11,7 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { RestClient } from '../kube/rest.ts';
-import { close, serve } from '../runtime/http.ts';
+import { close, serveMetricsAndProbes } from '../runtime/http.ts';
 import { expiryOf, type KeyPair } from '../tls/certs.ts';
 import { MountedCertificates } from './certs/mounted.ts';
 import type { RotationPolicy } from './certs/plan.ts';
@@ -88,6 +88,9 @@ export class WebhookApp {
   private httpServers: (Server | undefined)[] = [];
   private listening = false;
   private configurations: WebhookAppOptions['configurations'];
+  private reinjectTimer: NodeJS.Timeout | undefined;
+  private lastBundle: string | undefined;
+  private publishing: Promise<void> = Promise.resolve();
   port = 0;
 
   constructor(opts: WebhookAppOptions) {
@@ -116,20 +119,13 @@ export class WebhookApp {
 
   async start(): Promise<number> {
     const { logger } = this.opts;
-    this.httpServers = await Promise.all([
-      serve(this.opts.metricsAddress ?? '0', {
-        '/metrics': async () => ({
-          status: 200,
-          body: await this.metrics.registry.metrics(),
-          contentType: this.metrics.registry.contentType,
-        }),
-      }),
-      serve(this.opts.probeAddress ?? '0', {
-        '/healthz': async () => ({ status: 200, body: 'ok\n' }),
-        '/readyz': async () =>
-          this.ready ? { status: 200, body: 'ok\n' } : { status: 503, body: 'not serving\n' },
-      }),
-    ]);
+    this.httpServers = await serveMetricsAndProbes({
+      metricsAddress: this.opts.metricsAddress,
+      probeAddress: this.opts.probeAddress,
+      registry: this.metrics.registry,
+      ready: () => this.ready,
+      notReady: 'not serving',
+    });
     const initial = await this.startCertificates();
     this.server = new WebhookServer({
       handler: new AdmissionHandler(this.metrics, logger),
@@ -145,11 +141,13 @@ export class WebhookApp {
     this.configurations = { ...this.configurations, ...(url ? { url } : {}) };
     this.listening = true;
     await this.publish(initial.bundle);
+    this.keepInjecting();
     logger.info({ port: this.port, certificates: this.opts.certificates.mode }, 'admission webhook serving');
     return this.port;
   }
 
   async stop(): Promise<void> {
+    if (this.reinjectTimer !== undefined) clearInterval(this.reinjectTimer);
     this.selfSigned?.stop();
     this.mounted?.stop();
     await this.server?.stop();
@@ -218,8 +216,39 @@ export class WebhookApp {
     }
   }
 
-  /** Points the API server at this webhook (managed configurations) or gives it the CA bundle. */
-  private async publish(bundle: string | undefined): Promise<void> {
+  /**
+   * Configurations created by an installer (Helm, Kustomize) may appear after this process
+   * started, or be re-created without a caBundle: with self-signed certificates and unmanaged
+   * configurations, the bundle is written again every few seconds (a GET of each, a patch only
+   * when it differs), not only when the certificates change.
+   */
+  private keepInjecting(): void {
+    const source = this.opts.certificates;
+    if (this.configurations.manage || source.mode !== 'self-signed') return;
+    this.reinjectTimer = setInterval(
+      () => {
+        this.publish(this.lastBundle).catch((err: unknown) =>
+          this.opts.logger.warn({ err: String(err) }, 'caBundle injection failed; retrying'),
+        );
+      },
+      Math.min(source.checkIntervalMs, 10_000),
+    );
+    this.reinjectTimer.unref();
+  }
+
+  /**
+   * Points the API server at this webhook (managed configurations) or gives it the CA bundle.
+   * Publications run one after another, so a periodic one never writes an older bundle over a
+   * newer one.
+   */
+  private publish(bundle: string | undefined): Promise<void> {
+    if (bundle !== undefined) this.lastBundle = bundle;
+    const run = this.publishing.catch(() => undefined).then(() => this.publishNow(bundle));
+    this.publishing = run;
+    return run;
+  }
+
+  private async publishNow(bundle: string | undefined): Promise<void> {
     const { client } = this.opts;
     const c = this.configurations;
     if (c.manage) await applyConfigurations(client, this.kinds, { ...c, caBundle: bundle });

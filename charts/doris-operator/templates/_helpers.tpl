@@ -1,0 +1,117 @@
+{{/*
+Names, labels and the RBAC rules shared by the templates. Object names are "<fullname>-<part>";
+fullname is cut to 40 characters so that every derived name stays a valid 63-character label.
+*/}}
+
+{{- define "doris-operator.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- else if contains "doris-operator" .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-doris-operator" .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "doris-operator.managerName" -}}{{ include "doris-operator.fullname" . }}-controller-manager{{- end -}}
+{{- define "doris-operator.webhookName" -}}{{ include "doris-operator.fullname" . }}-webhook{{- end -}}
+{{- define "doris-operator.leaseName" -}}{{ include "doris-operator.fullname" . }}-leader{{- end -}}
+{{- define "doris-operator.certSecretName" -}}{{ include "doris-operator.fullname" . }}-webhook-certs{{- end -}}
+{{- define "doris-operator.validatingName" -}}{{ include "doris-operator.fullname" . }}-validating{{- end -}}
+{{- define "doris-operator.mutatingName" -}}{{ include "doris-operator.fullname" . }}-mutating{{- end -}}
+
+{{- define "doris-operator.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+
+{{/* Labels every object carries; Helm's own two are left out of the Kustomize manifests. */}}
+{{- define "doris-operator.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/name: doris-operator
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/part-of: doris-operator
+{{- end -}}
+
+{{- define "doris-operator.managerSelector" -}}
+app.kubernetes.io/name: doris-operator
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: controller-manager
+{{- end -}}
+
+{{- define "doris-operator.webhookSelector" -}}
+app.kubernetes.io/name: doris-operator
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: admission-webhook
+{{- end -}}
+
+{{- define "doris-operator.namespaced" -}}
+{{- if gt (len .Values.watchNamespaces) 0 -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+The manager's rules on namespaced resources, from the API calls in src/cluster and src/runtime.
+Cluster-wide mode puts them in a ClusterRole; namespaced mode in a Role in each watched namespace.
+*/}}
+{{- define "doris-operator.managerRules" -}}
+# The informer of the primary kind (list + watch); reads come from that cache, never a GET.
+- apiGroups: [doris.cloudnative.dev]
+  resources: [dorisclusters]
+  verbs: [list, watch]
+# Status is written with PUT on the status subresource.
+- apiGroups: [doris.cloudnative.dev]
+  resources: [dorisclusters/status]
+  verbs: [update]
+# Owner references with blockOwnerDeletion on the objects it creates (enforced where the
+# OwnerReferencesPermissionEnforcement admission plugin is on).
+- apiGroups: [doris.cloudnative.dev]
+  resources: [dorisclusters/finalizers]
+  verbs: [update]
+# Owned objects: cached (list, watch) and written by server-side apply (patch; create when new).
+# StatefulSets are also deleted (pods orphaned) and re-created when a new BE data directory needs
+# a claim template (templates are immutable).
+- apiGroups: [apps]
+  resources: [statefulsets]
+  verbs: [list, watch, create, patch, delete]
+- apiGroups: [""]
+  resources: [services, configmaps]
+  verbs: [list, watch, create, patch]
+- apiGroups: [policy]
+  resources: [poddisruptionbudgets]
+  verbs: [list, watch, create, patch]
+# Member pods: cached, and deleted one at a time by rolling restarts and upgrades.
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [list, watch, delete]
+# Claims: cached, and patched to grow them (storage expansion).
+- apiGroups: [""]
+  resources: [persistentvolumeclaims]
+  verbs: [list, watch, patch]
+# The auth Secret a cluster names is read with GET (no list or watch of Secrets); the
+# <cluster>-operator-credentials Secret is written by server-side apply.
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get, create, patch]
+# events.k8s.io Events: created, and patched when they repeat (series).
+- apiGroups: [events.k8s.io]
+  resources: [events]
+  verbs: [create, patch]
+{{- end -}}
+
+{{/* The manager reads StorageClasses (can a claim grow?) from a cluster-wide informer. */}}
+{{- define "doris-operator.managerClusterRules" -}}
+# StorageClasses (cluster-scoped): a cluster-wide informer, read when claims should grow.
+- apiGroups: [storage.k8s.io]
+  resources: [storageclasses]
+  verbs: [list, watch]
+{{- end -}}
+
+{{/* The webhook's namespace selector: the user's, plus the watched namespaces by name. */}}
+{{- define "doris-operator.namespaceSelector" -}}
+{{- $sel := deepCopy .Values.webhook.namespaceSelector -}}
+{{- if include "doris-operator.namespaced" . -}}
+{{- $expr := dict "key" "kubernetes.io/metadata.name" "operator" "In" "values" .Values.watchNamespaces -}}
+{{- $_ := set $sel "matchExpressions" (append (default (list) $sel.matchExpressions) $expr) -}}
+{{- end -}}
+{{- toYaml $sel -}}
+{{- end -}}
