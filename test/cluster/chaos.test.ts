@@ -8,7 +8,16 @@ import { resolve } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { installCrds } from '../api/support.ts';
 import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
-import { createCluster, createTable, getCluster, patchSpec, startOperator, waitReady } from './support.ts';
+import {
+  createCluster,
+  createTable,
+  getCluster,
+  logMark,
+  namespaceLog,
+  patchSpec,
+  startOperator,
+  waitReady,
+} from './support.ts';
 
 const cli = resolve(import.meta.dirname, '../../src/cli/main.ts');
 
@@ -55,7 +64,7 @@ test('an operator killed mid-decommission is replaced and the scale-in completes
   await operatorProcess(t, ns);
   const dc = await waitReady(ns, 'doris', 120_000);
   assert.equal(dc.status?.be?.ready, '3/3');
-  const log = await sim.log({ cluster: undefined });
+  const log = await namespaceLog(ns);
   const dropped = log.findIndex(
     (e) => e.text.includes('decommissioned and dropped') && e.text.includes(host),
   );
@@ -77,12 +86,11 @@ test('an operator killed while tablet balancing is paused turns it back on after
   const first = await operatorProcess(t, ns);
   await createCluster(ns, 'doris', { version: '2.1.7', fe: { replicas: 1 }, be: { replicas: 3 } });
   await waitReady(ns, 'doris', 120_000);
-  const sim = await simulator();
-  const since = (await sim.log()).at(-1)?.seq ?? 0;
+  const since = await logMark();
   await patchSpec(ns, 'doris', { version: '2.1.8' });
   await eventually(
     async () =>
-      (await sim.log({ since })).some(
+      (await namespaceLog(ns, since)).some(
         (e) => e.kind === 'statement' && /disable_balance.*true/i.test(e.text) && !e.error,
       ),
     { what: 'balancing paused', intervalMs: 20 },
@@ -107,7 +115,7 @@ test('an operator killed while tablet balancing is paused turns it back on after
     { timeoutMs: 180_000, intervalMs: 500, what: 'the upgrade to finish under the new operator' },
   );
   assert.equal(dc.status?.conditions?.find((c) => c.type === 'TabletBalancingPaused')?.status, 'False');
-  const log = await sim.log({ since });
+  const log = await namespaceLog(ns, since);
   const off = log.findLastIndex((e) => e.kind === 'statement' && /disable_balance.*true/i.test(e.text));
   const on = log.findLastIndex((e) => e.kind === 'statement' && /disable_balance.*false/i.test(e.text));
   const trail = log
@@ -122,7 +130,7 @@ test('with the FE unreachable, a scale-in takes no destructive step and says why
   await createCluster(ns, 'doris', { version: '2.1.7', fe: { replicas: 1 }, be: { replicas: 4 } });
   await waitReady(ns, 'doris', 120_000);
   const sim = await simulator();
-  const since = (await sim.log()).at(-1)?.seq ?? 0;
+  const since = await logMark();
   await sim.setReachable(`${ns}/doris-fe-0`, false);
   t.after(() => sim.setReachable(`${ns}/doris-fe-0`, true).catch(() => {}));
   await patchSpec(ns, 'doris', { be: { replicas: 3 } });
@@ -138,7 +146,7 @@ test('with the FE unreachable, a scale-in takes no destructive step and says why
   );
   assert.match(dc.status?.conditions?.find((x) => x.type === 'Ready')?.reason ?? '', /DorisUnreachable/);
   await new Promise((r) => setTimeout(r, 3000));
-  const log = await sim.log({ since });
+  const log = await namespaceLog(ns, since);
   assert.ok(
     !log.some((e) => e.kind === 'statement' && /DECOMMISSION|DROP/i.test(e.text)),
     'no decommission or drop was sent',

@@ -7,7 +7,16 @@ import { test } from 'node:test';
 import { builtin, collectionPath } from '../../src/kube/resources.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
 import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
-import { createCluster, createTable, getCluster, patchSpec, startOperator, waitReady } from './support.ts';
+import {
+  createCluster,
+  createTable,
+  getCluster,
+  logMark,
+  namespaceLog,
+  patchSpec,
+  startOperator,
+  waitReady,
+} from './support.ts';
 
 test('a scale-in and an upgrade asked together run one after the other, never overlapping (S4)', async (t) => {
   const ns = await newNamespace(t, 'one-at-a-time');
@@ -19,7 +28,7 @@ test('a scale-in and an upgrade asked together run one after the other, never ov
   const key = `${ns}/doris-fe`;
   const host = `doris-be-3.doris-be-internal.${ns}.svc.cluster.local`;
   await sim.setDecommissionRate(key, host, 1);
-  const since = (await sim.log()).at(-1)?.seq ?? 0;
+  const since = await logMark();
   const operations = new Set<string>();
   const watching = setInterval(async () => {
     const op = (await getCluster(ns, 'doris').catch(() => undefined))?.status?.operation;
@@ -41,7 +50,7 @@ test('a scale-in and an upgrade asked together run one after the other, never ov
     { timeoutMs: 240_000, intervalMs: 500, what: 'both changes to finish' },
   );
   clearInterval(watching);
-  const log = await sim.log({ since });
+  const log = await namespaceLog(ns, since);
   const decommissionAt = log.findIndex(
     (e) => e.kind === 'statement' && e.text.includes('DECOMMISSION') && e.text.includes(host),
   );
@@ -82,8 +91,7 @@ test('compute nodes are drained before DROPP; brokers are dropped before their p
     ['COMPUTE', 'COMPUTE'],
   );
   assert.equal(ready.status?.broker?.ready, '2/2');
-  const sim = await simulator();
-  const since = (await sim.log()).at(-1)?.seq ?? 0;
+  const since = await logMark();
   const started = Date.now();
   await patchSpec(ns, 'doris', { cn: { replicas: 1 }, broker: { replicas: 1 } });
   const { client } = await testEnv();
@@ -98,7 +106,7 @@ test('compute nodes are drained before DROPP; brokers are dropped before their p
     },
     { timeoutMs: 120_000, what: 'cn-1 and broker-1 removed' },
   );
-  const log = await sim.log({ since });
+  const log = await namespaceLog(ns, since);
   const idx = (pred: (e: (typeof log)[number]) => boolean) => log.findIndex(pred);
   const disable = idx(
     (e) => e.kind === 'statement' && e.text.includes('disable_query') && e.text.includes('doris-cn-1.'),

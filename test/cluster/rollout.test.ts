@@ -8,8 +8,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dorisClusterKind } from '../../src/api/v1alpha1/index.ts';
 import { RestClient } from '../../src/kube/rest.ts';
-import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
-import { createCluster, getCluster, patchSpec, startOperator, waitReady } from './support.ts';
+import { eventually, newNamespace, testEnv } from '../support/env.ts';
+import {
+  createCluster,
+  getCluster,
+  logMark,
+  namespaceLog,
+  patchSpec,
+  startOperator,
+  waitReady,
+} from './support.ts';
 
 test('an upgrade restarts BE, CN, FE observers, followers and the master last, one at a time (S6)', async (t) => {
   const ns = await newNamespace(t, 'upgrade');
@@ -22,8 +30,7 @@ test('an upgrade restarts BE, CN, FE observers, followers and the master last, o
   });
   const before = await waitReady(ns, 'doris', 120_000);
   const oldMaster = before.status?.fe?.members?.find((m) => m.isMaster)?.podName?.replace(/^doris-/, '');
-  const sim = await simulator();
-  const since = (await sim.log()).at(-1)?.seq ?? 0;
+  const since = await logMark();
 
   await patchSpec(ns, 'doris', { version: '2.1.8' });
   const dc = await eventually(
@@ -42,7 +49,7 @@ test('an upgrade restarts BE, CN, FE observers, followers and the master last, o
     assert.equal(dc.status?.[c]?.updatedReplicas, dc.status?.[c]?.replicas);
   }
 
-  const log = await sim.log({ since });
+  const log = await namespaceLog(ns, since);
   // Pod deletions, in order, as the simulator saw the processes go.
   const restarts = log.filter((e) => e.kind === 'pod').map((e) => (e.member ?? '').split('/')[1] ?? '');
   const order = restarts.map((p) => p.replace(/^doris-/, ''));
@@ -77,8 +84,7 @@ test('a configuration change restarts the members of that component only; at res
   const manager = await startOperator(t, ns);
   await createCluster(ns, 'doris', { version: '2.1.7', fe: { replicas: 1 }, be: { replicas: 2 } });
   await waitReady(ns, 'doris');
-  const sim = await simulator();
-  const since = (await sim.log()).at(-1)?.seq ?? 0;
+  const since = await logMark();
   await patchSpec(ns, 'doris', { be: { config: { max_tablet_version_num: '2000' } } });
   await eventually(
     async () => {
@@ -91,7 +97,7 @@ test('a configuration change restarts the members of that component only; at res
     },
     { timeoutMs: 120_000, what: 'the BE restart to finish' },
   );
-  const pods = (await sim.log({ since })).filter((e) => e.kind === 'pod').map((e) => e.member);
+  const pods = (await namespaceLog(ns, since)).filter((e) => e.kind === 'pod').map((e) => e.member);
   assert.deepEqual(
     pods,
     [`${ns}/doris-be-1`, `${ns}/doris-be-0`],

@@ -8,7 +8,16 @@ import { test } from 'node:test';
 import { builtin, collectionPath } from '../../src/kube/resources.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
 import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
-import { createCluster, createTable, getCluster, patchSpec, startOperator, waitReady } from './support.ts';
+import {
+  createCluster,
+  createTable,
+  getCluster,
+  logMark,
+  namespaceLog,
+  patchSpec,
+  startOperator,
+  waitReady,
+} from './support.ts';
 
 async function podNames(ns: string, component: string): Promise<string[]> {
   const { client } = await testEnv();
@@ -32,7 +41,7 @@ test('BE scale-in: decommission, wait for the tablets to move, then remove the p
   const before = (await sim.cluster(key))?.backends.find((b) => b.host === host)?.tablets ?? 0;
   assert.ok(before > 0, 'be-3 holds tablets');
   await sim.setDecommissionRate(key, host, 1);
-  const since = (await sim.log()).at(-1)?.seq ?? 0;
+  const since = await logMark();
 
   await patchSpec(ns, 'doris', { be: { replicas: 3 } });
   await eventually(async () => (await podNames(ns, 'be')).length === 3, {
@@ -43,7 +52,7 @@ test('BE scale-in: decommission, wait for the tablets to move, then remove the p
   assert.equal(dc.status?.be?.ready, '3/3');
   assert.equal(dc.status?.operation, undefined, 'the operation is over');
 
-  const log = await sim.log({ since });
+  const log = await namespaceLog(ns, since);
   const at = (pred: (e: { kind: string; text: string; member?: string }) => boolean) => log.findIndex(pred);
   const decommission = at(
     (e) => e.kind === 'statement' && e.text.includes('DECOMMISSION BACKEND') && e.text.includes(host),
@@ -127,8 +136,7 @@ test('FE scale-in drops observers through the master before their pods go (S2)',
     'doris-fe-3:OBSERVER',
     'doris-fe-4:OBSERVER',
   ]);
-  const sim = await simulator();
-  const since = (await sim.log()).at(-1)?.seq ?? 0;
+  const since = await logMark();
 
   await patchSpec(ns, 'doris', { fe: { replicas: 3 } });
   await eventually(async () => (await podNames(ns, 'fe')).length === 3, {
@@ -137,7 +145,7 @@ test('FE scale-in drops observers through the master before their pods go (S2)',
   });
   const after = await waitReady(ns, 'doris');
   assert.equal(after.status?.fe?.members?.length, 3);
-  const log = await sim.log({ since });
+  const log = await namespaceLog(ns, since);
   for (const ordinal of [3, 4]) {
     const drop = log.findIndex(
       (e) =>

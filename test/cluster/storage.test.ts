@@ -7,8 +7,16 @@ import { test } from 'node:test';
 import { dorisClusterKind } from '../../src/api/v1alpha1/index.ts';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
-import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
-import { createCluster, getCluster, patchSpec, startOperator, waitReady } from './support.ts';
+import { eventually, newNamespace, testEnv } from '../support/env.ts';
+import {
+  createCluster,
+  getCluster,
+  logMark,
+  namespaceLog,
+  patchSpec,
+  startOperator,
+  waitReady,
+} from './support.ts';
 
 async function claims(ns: string): Promise<Map<string, string>> {
   const { client } = await testEnv();
@@ -95,8 +103,7 @@ test('a new BE data directory gets a claim on every member without removing any 
   await startOperator(t, ns);
   await createCluster(ns, 'doris', { version: '2.1.7', fe: { replicas: 1 }, be: { replicas: 2 } });
   await waitReady(ns, 'doris');
-  const sim = await simulator();
-  const since = (await sim.log()).at(-1)?.seq ?? 0;
+  const since = await logMark();
   await patchSpec(ns, 'doris', {
     be: {
       replicas: 2,
@@ -116,7 +123,7 @@ test('a new BE data directory gets a claim on every member without removing any 
     },
     { timeoutMs: 120_000, what: 'claims for the new directory and the members restarted' },
   );
-  const log = await sim.log({ since });
+  const log = await namespaceLog(ns, since);
   assert.ok(
     !log.some((e) => e.kind === 'statement' && /DECOMMISSION|DROPP|DROP BACKEND/i.test(e.text)),
     'no backend left Doris',

@@ -9,7 +9,8 @@ import { RestClient } from '../../src/kube/rest.ts';
 import { createLogger, silentLogger } from '../../src/runtime/log.ts';
 import { Manager } from '../../src/runtime/manager.ts';
 import { installCrds } from '../api/support.ts';
-import { eventually, testEnv } from '../support/env.ts';
+import type { LogEntry } from '../support/doris/index.ts';
+import { eventually, simulator, testEnv } from '../support/env.ts';
 
 /** Starts a manager with the cluster controller, watching `namespace` only; stopped after the test. */
 export async function startOperator(t: TestContext, namespace: string, logSink?: string[]): Promise<Manager> {
@@ -114,4 +115,18 @@ export async function createTable(
   await sql(
     `CREATE TABLE d.t (k INT, v VARCHAR(10)) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS ${buckets} PROPERTIES ("replication_num" = "3")`,
   );
+}
+
+/**
+ * The simulator's log entries about one namespace (statements of its Doris cluster, its pods),
+ * after `since`: the simulator is shared by tests running at the same time.
+ */
+export async function namespaceLog(ns: string, since = 0): Promise<LogEntry[]> {
+  const sim = await simulator();
+  return (await sim.log({ since })).filter((e) => (e.cluster ?? e.member ?? '').startsWith(`${ns}/`));
+}
+
+/** The sequence number of the simulator's newest log entry. */
+export async function logMark(): Promise<number> {
+  return (await (await simulator()).log()).at(-1)?.seq ?? 0;
 }
