@@ -223,7 +223,7 @@ test('crds/ holds exactly the generated CRDs (npm run gen:crds copies them)', ()
 
 test('the rendered chart passes a server-side dry run in both modes, then installs for real', async (t) => {
   await installCrds();
-  const id = randomBytes(3).toString('hex');
+  const id = `t${randomBytes(3).toString('hex')}`; // a letter first: '8e4123' would be read as a float by YAML
   const tenant = await newNamespace(t, 'chart-tenant');
   // The webhooks of a cluster-wide install admit only this test's namespaces (others run alongside).
   const scope = { webhook: { namespaceSelector: { matchLabels: { 'doris-chart-test': id } } } };

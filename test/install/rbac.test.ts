@@ -50,7 +50,7 @@ async function runMode(
   mode: 'cluster-wide' | 'namespaced',
 ): Promise<void> {
   await installCrds();
-  const id = randomBytes(3).toString('hex');
+  const id = `t${randomBytes(3).toString('hex')}`; // a letter first: '8e4123' would be read as a float by YAML
   const tenant = await newNamespace(t, `rbac-${mode === 'namespaced' ? 'ns' : 'cw'}`);
   const release = `rbac-${id}`;
   const namespace = `rbac-op-${id}`;

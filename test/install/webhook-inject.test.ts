@@ -18,7 +18,7 @@ import { eventually, newNamespace, testEnv } from '../support/env.ts';
 test('unmanaged configurations created after the webhook started get its caBundle, and get it back', async (t) => {
   const { info, client } = await testEnv();
   const ns = await newNamespace(t, 'inject');
-  const id = randomBytes(3).toString('hex');
+  const id = `t${randomBytes(3).toString('hex')}`; // a letter first: '8e4123' would be read as a float by YAML
   const names = { validatingName: `inject-${id}-validating`, mutatingName: `inject-${id}-mutating` };
   // Selects no namespace: these configurations never admit anything of other tests.
   const options = { ...names, url: 'https://127.0.0.1:1', namespaceSelector: { matchLabels: { never: id } } };
