@@ -9,8 +9,8 @@ import { type TestContext, test } from 'node:test';
 import { installCrds } from '../api/support.ts';
 import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
 import {
+  backendsWithTablets,
   createCluster,
-  createTable,
   getCluster,
   logMark,
   namespaceLog,
@@ -45,12 +45,8 @@ async function operatorProcess(t: TestContext, ns: string): Promise<ChildProcess
 test('an operator killed mid-decommission is replaced and the scale-in completes safely (S8, S1)', async (t) => {
   const ns = await newNamespace(t, 'kill-scale');
   const first = await operatorProcess(t, ns);
-  await createCluster(ns, 'doris', { version: '2.1.7', fe: { replicas: 1 }, be: { replicas: 4 } });
-  await waitReady(ns, 'doris', 120_000);
-  await createTable(t, ns, 'doris');
+  const { key, host } = await backendsWithTablets(t, ns);
   const sim = await simulator();
-  const key = `${ns}/doris-fe`;
-  const host = `doris-be-3.doris-be-internal.${ns}.svc.cluster.local`;
   await sim.setDecommissionRate(key, host, 0);
   await patchSpec(ns, 'doris', { be: { replicas: 3 } });
   await eventually(

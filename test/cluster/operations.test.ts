@@ -8,8 +8,8 @@ import { builtin, collectionPath } from '../../src/kube/resources.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
 import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
 import {
+  backendsWithTablets,
   createCluster,
-  createTable,
   getCluster,
   logMark,
   namespaceLog,
@@ -21,12 +21,8 @@ import {
 test('a scale-in and an upgrade asked together run one after the other, never overlapping (S4)', async (t) => {
   const ns = await newNamespace(t, 'one-at-a-time');
   await startOperator(t, ns);
-  await createCluster(ns, 'doris', { version: '2.1.7', fe: { replicas: 1 }, be: { replicas: 4 } });
-  await waitReady(ns, 'doris', 120_000);
-  await createTable(t, ns, 'doris');
+  const { key, host } = await backendsWithTablets(t, ns);
   const sim = await simulator();
-  const key = `${ns}/doris-fe`;
-  const host = `doris-be-3.doris-be-internal.${ns}.svc.cluster.local`;
   await sim.setDecommissionRate(key, host, 1);
   const since = await logMark();
   const operations = new Set<string>();

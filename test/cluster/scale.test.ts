@@ -9,8 +9,8 @@ import { builtin, collectionPath } from '../../src/kube/resources.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
 import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
 import {
+  backendsWithTablets,
   createCluster,
-  createTable,
   getCluster,
   logMark,
   namespaceLog,
@@ -32,12 +32,8 @@ async function podNames(ns: string, component: string): Promise<string[]> {
 test('BE scale-in: decommission, wait for the tablets to move, then remove the pod (S1)', async (t) => {
   const ns = await newNamespace(t, 'scale-be');
   await startOperator(t, ns);
-  await createCluster(ns, 'doris', { version: '2.1.7', fe: { replicas: 1 }, be: { replicas: 4 } });
-  await waitReady(ns, 'doris');
-  await createTable(t, ns, 'doris');
+  const { key, host } = await backendsWithTablets(t, ns);
   const sim = await simulator();
-  const key = `${ns}/doris-fe`;
-  const host = `doris-be-3.doris-be-internal.${ns}.svc.cluster.local`;
   const before = (await sim.cluster(key))?.backends.find((b) => b.host === host)?.tablets ?? 0;
   assert.ok(before > 0, 'be-3 holds tablets');
   await sim.setDecommissionRate(key, host, 1);
@@ -72,12 +68,8 @@ test('BE scale-in: decommission, wait for the tablets to move, then remove the p
 test('a stalled decommission keeps the pod; scaling back up cancels it (S1)', async (t) => {
   const ns = await newNamespace(t, 'stall');
   await startOperator(t, ns);
-  await createCluster(ns, 'doris', { version: '2.1.7', fe: { replicas: 1 }, be: { replicas: 4 } });
-  await waitReady(ns, 'doris');
-  await createTable(t, ns, 'doris');
+  const { key, host } = await backendsWithTablets(t, ns);
   const sim = await simulator();
-  const key = `${ns}/doris-fe`;
-  const host = `doris-be-3.doris-be-internal.${ns}.svc.cluster.local`;
   await sim.setDecommissionRate(key, host, 0);
 
   await patchSpec(ns, 'doris', { be: { replicas: 3 } });

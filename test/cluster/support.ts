@@ -130,3 +130,17 @@ export async function namespaceLog(ns: string, since = 0): Promise<LogEntry[]> {
 export async function logMark(): Promise<number> {
   return (await (await simulator()).log()).at(-1)?.seq ?? 0;
 }
+
+/**
+ * A Ready cluster of one FE and four BEs holding a replicated table, the start of every scale-in
+ * scenario; returns the simulator's cluster key and the host of be-3 (the first to leave).
+ */
+export async function backendsWithTablets(
+  t: TestContext,
+  ns: string,
+): Promise<{ key: string; host: string }> {
+  await createCluster(ns, 'doris', { version: '2.1.7', fe: { replicas: 1 }, be: { replicas: 4 } });
+  await waitReady(ns, 'doris', 120_000);
+  await createTable(t, ns, 'doris');
+  return { key: `${ns}/doris-fe`, host: `doris-be-3.doris-be-internal.${ns}.svc.cluster.local` };
+}
