@@ -131,27 +131,11 @@ test('repeated events join one series', async (t) => {
     body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } },
   });
   const recorder = new EventRecorder(client, { instance: 'test' });
-  await recorder.record(
-    { ...cm, apiVersion: 'v1', kind: 'ConfigMap' },
-    'Normal',
-    'ScalingOut',
-    'Scale',
-    'scaling be from 3 to 4',
-  );
-  await recorder.record(
-    { ...cm, apiVersion: 'v1', kind: 'ConfigMap' },
-    'Normal',
-    'ScalingOut',
-    'Scale',
-    'scaling be from 3 to 4',
-  );
-  await recorder.record(
-    { ...cm, apiVersion: 'v1', kind: 'ConfigMap' },
-    'Warning',
-    'DecommissionStalled',
-    'Decommission',
-    'be-3 holds 12 tablets',
-  );
+  const regarding = { ...cm, apiVersion: 'v1', kind: 'ConfigMap' };
+  for (let i = 0; i < 2; i++) {
+    await recorder.record(regarding, 'Normal', 'ScalingOut', 'Scale', 'scaling be from 3 to 4');
+  }
+  await recorder.record(regarding, 'Warning', 'DecommissionStalled', 'Decommission', 'be-3 holds 12 tablets');
   const events = await client.request<{ items: KubeObject[] }>({
     method: 'GET',
     path: collectionPath(builtin.Event, ns),
