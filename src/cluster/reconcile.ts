@@ -37,6 +37,8 @@ import { buildStatus } from './status.ts';
 
 /** How often a cluster at rest is looked at again, to refresh the Doris view in status. */
 export const restingRequeueMs = 30_000;
+/** How often a cluster that is not Ready yet (members starting, Doris unreachable) is looked at. */
+export const settlingRequeueMs = 2_000;
 
 export interface ClusterDeps {
   readonly manager: Manager;
@@ -162,7 +164,12 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
     balanceDisabledByOperator: balanceDisabledByOperator || pausing,
   });
   await patchStatus(manager.client, dorisClusterKind.resource, cluster, status);
-  if (step === undefined) return requeueAfter(restingRequeueMs, 'refresh the Doris view');
+  if (step === undefined) {
+    // Members coming up register in Doris without any Kubernetes event: look again soon until Ready.
+    return status.phase === 'Ready'
+      ? requeueAfter(restingRequeueMs, 'refresh the Doris view')
+      : requeueAfter(settlingRequeueMs, `waiting for the cluster to be Ready (${status.phase})`);
+  }
   ctx.log.info({ step: step.kind, reason: step.reason }, 'step');
   if (step.kind === 'wait') return requeueAfter(step.afterMs, step.reason);
   await act(manager, { ref, spec, cluster, credentials, feAddresses, doris }, step);
