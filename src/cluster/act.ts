@@ -7,7 +7,7 @@ import { DorisClient } from '../doris/client.ts';
 import { builtin } from '../kube/resources.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { buildStatefulSet, type ClusterRef } from './desired.ts';
-import type { Credentials, DorisView } from './observe.ts';
+import { balanceKeys, type Credentials, type DorisView, readBalance } from './observe.ts';
 import type { SqlAction, Step } from './plan/types.ts';
 
 export interface ActContext {
@@ -33,7 +33,7 @@ export async function act(manager: Manager, ctx: ActContext, step: Step): Promis
       break;
     }
     case 'deletePod':
-      await manager.applier.delete(builtin.Pod, ctx.ref.namespace, step.pod);
+      await manager.applier.delete(builtin.Pod, ctx.ref.namespace, step.pod, 'Background', step.uid);
       break;
     case 'sql':
       await runSql(ctx, step.action);
@@ -75,11 +75,16 @@ async function runSql(ctx: ActContext, action: SqlAction): Promise<void> {
       case 'dropBroker':
         await client.dropBroker(action.name, action.hostPort);
         break;
-      case 'setBalance':
-        for (const key of ['disable_balance', 'disable_tablet_scheduler', 'disable_colocate_balance']) {
-          await client.setFrontendConfig(key, String(action.disabled));
-        }
+      case 'setBalance': {
+        // Three statements, so a crash can leave them mixed: read all three back, and let the
+        // planner finish the job from what Doris reports (it asks again while they differ).
+        for (const key of balanceKeys) await client.setFrontendConfig(key, String(action.disabled));
+        const now = await readBalance(client);
+        const wrong = balanceKeys.filter((k) => now[k] !== action.disabled);
+        if (wrong.length > 0)
+          throw new Error(`Doris did not keep ${wrong.map((k) => `${k}=${action.disabled}`).join(', ')}`);
         break;
+      }
     }
   } finally {
     await client.close();

@@ -8,7 +8,7 @@
  * starts with) and sets the new password, or creates the account with NODE and ADMIN privileges.
  * Passwords never leave Secrets and the SQL connection: not in logs, events, status or ConfigMaps (S7).
  */
-import { DorisClient } from '../doris/client.ts';
+import { DorisClient, secret } from '../doris/client.ts';
 import { DorisError } from '../doris/errors.ts';
 import { builtin, objectPath } from '../kube/resources.ts';
 import { isNotFound } from '../kube/rest.ts';
@@ -104,9 +104,15 @@ export async function syncCredentials(
       const grants = await attempt.client.query('SHOW ALL GRANTS');
       hadAccount = grants.some((r) => String(r.UserIdentity ?? '').includes(`'${desired.user}'@`));
       if (hadAccount) {
-        await attempt.client.query("SET PASSWORD FOR ?@'%' = PASSWORD(?)", [desired.user, desired.password]);
+        await attempt.client.query("SET PASSWORD FOR ?@'%' = PASSWORD(?)", [
+          desired.user,
+          secret(desired.password),
+        ]);
       } else {
-        await attempt.client.query("CREATE USER ?@'%' IDENTIFIED BY ?", [desired.user, desired.password]);
+        await attempt.client.query("CREATE USER ?@'%' IDENTIFIED BY ?", [
+          desired.user,
+          secret(desired.password),
+        ]);
         await attempt.client.query("GRANT NODE_PRIV, ADMIN_PRIV ON *.*.* TO ?@'%'", [desired.user]);
       }
     } finally {

@@ -29,10 +29,18 @@ export type DorisView =
       readonly brokers: readonly Broker[];
       /** Host of the master FE. */
       readonly master: string;
-      /** FE runtime configs the rollout toggles, as the master reports them. */
-      readonly balanceDisabled: boolean;
+      /** The tablet balancing settings the rollout toggles, as the master reports them. */
+      readonly balance: BalanceSettings;
     }
   | { readonly known: false; readonly reason: string };
+
+/** The FE settings that together stop tablet movement; paused and resumed as one. */
+export const balanceKeys = [
+  'disable_balance',
+  'disable_tablet_scheduler',
+  'disable_colocate_balance',
+] as const;
+export type BalanceSettings = Readonly<Record<(typeof balanceKeys)[number], boolean>>;
 
 export interface Credentials {
   readonly user: string;
@@ -108,16 +116,9 @@ export async function observeDoris(access: DorisAccess): Promise<DorisView> {
         master === any ? Promise.resolve(frontends) : master.showFrontends(),
         master.showBackends(),
         master.showBrokers(),
-        master.frontendConfig('disable_balance'),
+        readBalance(master),
       ]);
-      return {
-        known: true,
-        frontends: fes,
-        backends,
-        brokers,
-        master: masterHost,
-        balanceDisabled: balance === 'true',
-      };
+      return { known: true, frontends: fes, backends, brokers, master: masterHost, balance };
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
     } finally {
@@ -126,4 +127,19 @@ export async function observeDoris(access: DorisAccess): Promise<DorisView> {
     }
   }
   return { known: false, reason: lastError };
+}
+
+/** The three balancing settings of the connected FE, in one statement. */
+export async function readBalance(client: DorisClient): Promise<BalanceSettings> {
+  const values = await client.frontendConfigs('disable_%');
+  const get = (k: string) => {
+    const v = values.get(k);
+    if (v === undefined) throw new Error(`FE config ${k} is missing from SHOW FRONTEND CONFIG`);
+    return v === 'true';
+  };
+  return {
+    disable_balance: get('disable_balance'),
+    disable_tablet_scheduler: get('disable_tablet_scheduler'),
+    disable_colocate_balance: get('disable_colocate_balance'),
+  };
 }

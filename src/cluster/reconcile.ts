@@ -24,14 +24,16 @@ import {
 } from '../runtime/controller.ts';
 import type { Manager } from '../runtime/manager.ts';
 import type { KubeObject } from '../runtime/object.ts';
-import { patchStatus } from '../runtime/status.ts';
+import { patchStatus, updateStatus } from '../runtime/status.ts';
 import { act } from './act.ts';
 import { desiredCredentials, syncCredentials } from './credentials.ts';
 import { buildStatefulSet, buildSupportObjects, type ClusterRef, presentComponents } from './desired.ts';
 import { expandClaims } from './expand.ts';
+import { reportFailure, type StepBackoff, StepFailedError, stillFailing } from './failure.ts';
 import { labelKeys, memberHost } from './names.ts';
 import { componentPods, type DorisView, observeDoris } from './observe.ts';
 import { plan } from './plan/index.ts';
+import { balanceIs } from './plan/rollout.ts';
 import type { Operation, PlanInput } from './plan/types.ts';
 import { buildStatus } from './status.ts';
 
@@ -42,6 +44,8 @@ export const settlingRequeueMs = 2_000;
 
 export interface ClusterDeps {
   readonly manager: Manager;
+  /** Paces the retries of steps Doris or the API server refused. */
+  readonly backoff: StepBackoff;
   /** Observes Doris; tests may pass a faster timeout. */
   readonly observeDoris?: typeof observeDoris;
 }
@@ -57,6 +61,24 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
     manager.primarySelector(),
   );
   if (cluster === undefined || cluster.metadata.deletionTimestamp !== undefined) return done;
+  // The object as last stored: a failure is reported on top of the status this pass wrote.
+  const latest = { object: cluster as KubeObject };
+  try {
+    return await reconcileLive(deps, ctx, cluster, latest);
+  } catch (err) {
+    if (err instanceof TerminalError) throw err;
+    await reportFailure(manager, latest.object, err);
+    throw err;
+  }
+}
+
+async function reconcileLive(
+  deps: ClusterDeps,
+  ctx: ReconcileContext,
+  cluster: DorisCluster,
+  latest: { object: KubeObject },
+): Promise<Outcome> {
+  const { manager } = deps;
   const ref: ClusterRef = {
     name: cluster.metadata.name,
     namespace: cluster.metadata.namespace ?? 'default',
@@ -141,7 +163,8 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
     findCondition(previous?.conditions as Condition[] | undefined, 'TabletBalancingPaused')?.status ===
     'True';
   // Doris is the truth: a new master starts with balancing on, and then there is nothing to resume.
-  const balanceDisabledByOperator = previousFlag && (!doris.known || doris.balanceDisabled);
+  // Any one of the three settings still on means the pause (or its undoing) is unfinished.
+  const balanceDisabledByOperator = previousFlag && (!doris.known || !balanceIs(doris.balance, false));
   const input: PlanInput = {
     cluster: ref.name,
     namespace: ref.namespace,
@@ -162,8 +185,9 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
     generation: cluster.metadata.generation ?? 0,
     previous,
     balanceDisabledByOperator: balanceDisabledByOperator || pausing,
+    failing: stillFailing(previous, step),
   });
-  await patchStatus(manager.client, dorisClusterKind.resource, cluster, status);
+  latest.object = (await updateStatus(manager.client, dorisClusterKind.resource, cluster, status)).object;
   if (step === undefined) {
     // Members coming up register in Doris without any Kubernetes event: look again soon until Ready.
     return status.phase === 'Ready'
@@ -172,7 +196,15 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
   }
   ctx.log.info({ step: step.kind, reason: step.reason }, 'step');
   if (step.kind === 'wait') return requeueAfter(step.afterMs, step.reason);
-  await act(manager, { ref, spec, cluster, credentials, feAddresses, doris }, step);
+  const key = `${ref.namespace}/${ref.name}`;
+  const backoff = deps.backoff.waitMs(key, step.reason);
+  if (backoff > 0) return requeueAfter(backoff, `${step.reason}: retrying after a failure`);
+  try {
+    await act(manager, { ref, spec, cluster, credentials, feAddresses, doris }, step);
+  } catch (err) {
+    throw new StepFailedError(step, err, deps.backoff.failed(key, step.reason));
+  }
+  deps.backoff.succeeded(key);
   return requeueAfter(1000, step.reason);
 }
 

@@ -3,12 +3,16 @@ import { dorisClusterKind } from '../api/v1alpha1/index.ts';
 import { builtin } from '../kube/resources.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { byLabel } from '../runtime/manager.ts';
+import { StepBackoff } from './failure.ts';
 import { labelKeys } from './names.ts';
 import { reconcileCluster } from './reconcile.ts';
 
 export function setupClusterController(manager: Manager): void {
+  const deps = { manager, backoff: new StepBackoff() };
   manager
     .controller('doriscluster', dorisClusterKind.resource)
+    // Its own status writes carry progress figures: passes follow the requeue each pass asks for.
+    .ignoringStatusUpdates()
     .owns(builtin.StatefulSet)
     .owns(builtin.Service)
     .owns(builtin.ConfigMap)
@@ -16,7 +20,7 @@ export function setupClusterController(manager: Manager): void {
     // Pods are owned by the StatefulSets, not the cluster: map them back by their cluster label.
     .watches(builtin.Pod, byLabel(labelKeys.cluster))
     .watches(builtin.PersistentVolumeClaim, byLabel(labelKeys.cluster))
-    .complete((ctx) => reconcileCluster({ manager }, ctx));
+    .complete((ctx) => reconcileCluster(deps, ctx));
   // Storage classes are read (expansion support) from the cache.
   manager.cache.informersFor(builtin.StorageClass);
 }

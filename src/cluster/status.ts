@@ -7,9 +7,8 @@ import type { Component, DorisClusterStatus } from '../api/v1alpha1/index.ts';
 import { releaseOf } from '../doris/rows.ts';
 import { type Condition, type ConditionInput, setCondition } from '../runtime/conditions.ts';
 import { components } from './names.ts';
-import type { DorisView } from './observe.ts';
-import { hostOf, registrationOf } from './plan/members.ts';
-import { isOutdated, releaseOfImage } from './plan/rollout.ts';
+import { balanceKeys, type DorisView } from './observe.ts';
+import { hostOf, isOutdatedPod, registrationOf, releaseOfImage } from './plan/members.ts';
 import type { Operation, PlanInput, Step } from './plan/types.ts';
 
 type ComponentStatus = NonNullable<DorisClusterStatus['fe']>;
@@ -77,7 +76,7 @@ export function componentStatus(input: PlanInput, c: Component): ComponentStatus
   return {
     replicas: spec.replicas,
     readyReplicas: ready,
-    updatedReplicas: pods.filter((p) => !isOutdated(input, c, p)).length,
+    updatedReplicas: pods.filter((p) => !isOutdatedPod(input, c, p)).length,
     ready: `${ready}/${spec.replicas}`,
     ...(mostCommon(pods.map((p) => p.image)) ? { currentImage: mostCommon(pods.map((p) => p.image)) } : {}),
     ...(target ? { targetImage: target.image } : {}),
@@ -90,14 +89,21 @@ export function componentStatus(input: PlanInput, c: Component): ComponentStatus
   };
 }
 
-/** Records the operation a step belongs to; start times survive while the operation (or member) does. */
+/**
+ * Records the operation a step belongs to; start times survive while the operation (or member)
+ * does. A wait outside any recorded operation keeps it, with the wait's reason as its message, so
+ * status never names a member long back as the one awaited.
+ */
 export function nextOperation(
   current: Operation | undefined,
   step: Step | undefined,
   now: Date,
 ): Operation | undefined {
   const update = step?.operation;
-  if (update === undefined) return step?.kind === 'wait' ? current : undefined;
+  if (update === undefined) {
+    if (step?.kind !== 'wait' || current === undefined) return undefined;
+    return { ...current, message: step.reason };
+  }
   const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z');
   const same =
     current !== undefined && current.type === update.type && current.component === update.component;
@@ -110,6 +116,8 @@ export function nextOperation(
     ...(update.member
       ? { memberStartedAt: sameMember && current.memberStartedAt ? current.memberStartedAt : stamp }
       : {}),
+    ...(update.podUid ? { podUid: update.podUid } : {}),
+    ...(update.lastStartTime ? { lastStartTime: update.lastStartTime } : {}),
     message: update.message,
   };
 }
@@ -120,6 +128,8 @@ export interface StatusInput {
   readonly generation: number;
   readonly previous: DorisClusterStatus | undefined;
   readonly balanceDisabledByOperator: boolean;
+  /** The Degraded condition of a step that failed and is about to be tried again: kept as it is. */
+  readonly failing?: Condition;
 }
 
 export function buildStatus(s: StatusInput): DorisClusterStatus {
@@ -156,19 +166,20 @@ export function buildStatus(s: StatusInput): DorisClusterStatus {
       operation?.type ?? (step ? 'Converging' : 'Idle'),
       operation?.message ?? step?.reason ?? 'nothing to do',
     ),
-    cond(
-      'Degraded',
-      problem !== undefined,
-      problem !== undefined ? 'OperationStalled' : 'AsExpected',
-      problem ?? 'no problem detected',
-    ),
+    s.failing ??
+      cond(
+        'Degraded',
+        problem !== undefined,
+        problem !== undefined ? 'OperationStalled' : 'AsExpected',
+        problem ?? 'no problem detected',
+      ),
     cond(
       'TabletBalancingPaused',
       s.balanceDisabledByOperator,
       s.balanceDisabledByOperator ? 'PausedForUpgrade' : 'NotPaused',
-      s.balanceDisabledByOperator
+      (s.balanceDisabledByOperator
         ? 'the operator paused tablet balancing for a BE upgrade and will resume it'
-        : 'tablet balancing is not paused by the operator',
+        : 'tablet balancing is not paused by the operator') + balanceReport(doris),
     ),
   ];
   let list: Condition[] = (s.previous?.conditions as Condition[] | undefined) ?? [];
@@ -176,7 +187,7 @@ export function buildStatus(s: StatusInput): DorisClusterStatus {
   const phase =
     input.spec.rollout.paused && operation !== undefined
       ? 'Paused'
-      : problem !== undefined
+      : problem !== undefined || s.failing !== undefined
         ? 'Degraded'
         : operation?.type === 'Upgrade' || operation?.type === 'Restart'
           ? 'Upgrading'
@@ -200,6 +211,12 @@ export function buildStatus(s: StatusInput): DorisClusterStatus {
     ...perComponent,
     ...(operation ? { operation } : {}),
   };
+}
+
+/** What Doris says of the three balancing settings, for the condition message. */
+function balanceReport(doris: DorisView): string {
+  if (!doris.known) return '';
+  return `; Doris reports ${balanceKeys.map((k) => `${k}=${doris.balance[k]}`).join(', ')}`;
 }
 
 function cond(type: string, ok: boolean, reason: string, message: string, unknown = false): ConditionInput {

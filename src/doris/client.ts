@@ -30,6 +30,34 @@ export interface ClientOptions {
   readonly queryTimeoutMs?: number;
 }
 
+/** A statement parameter that must never appear in an error or a log. */
+export class SecretValue {
+  readonly value: string;
+  constructor(value: string) {
+    this.value = value;
+  }
+  toString(): string {
+    return '***';
+  }
+  toJSON(): string {
+    return '***';
+  }
+}
+
+/** Marks a statement parameter (a password) as secret. */
+export const secret = (value: string): SecretValue => new SecretValue(value);
+
+/** Replaces every form of the secrets Doris might echo (as given, or escaped) with ***. */
+function mask(text: string, secrets: readonly SecretValue[], conn: Connection): string {
+  let out = text;
+  for (const s of secrets) {
+    if (s.value === '') continue;
+    const escaped = conn.escape(s.value).slice(1, -1);
+    for (const form of [escaped, s.value]) out = out.split(form).join('***');
+  }
+  return out;
+}
+
 export class DorisClient {
   private readonly conn: Connection;
   private readonly queryTimeoutMs: number;
@@ -66,22 +94,30 @@ export class DorisClient {
     }
   }
 
-  /** Runs one statement; `?` placeholders are escaped by the client. */
+  /**
+   * Runs one statement; `?` placeholders are escaped by the client. Parameters wrapped in
+   * `secret()` reach Doris and nothing else: errors show the statement with `'***'` in their place,
+   * any echo of them in Doris' message is masked, and the driver's error (which holds the full
+   * statement) is not kept as the cause.
+   */
   async query(sql: string, values: readonly unknown[] = []): Promise<Row[]> {
+    const plain = values.map((v) => (v instanceof SecretValue ? v.value : v));
     try {
-      const [rows] = await this.conn.query({ sql, values: [...values], timeout: this.queryTimeoutMs });
+      const [rows] = await this.conn.query({ sql, values: plain, timeout: this.queryTimeoutMs });
       return Array.isArray(rows) ? (rows as Row[]) : [];
     } catch (err) {
       const e = err as { errno?: number; message?: string; code?: string };
+      const secrets = values.filter((v): v is SecretValue => v instanceof SecretValue);
       if (typeof e.errno === 'number' && e.errno > 1000) {
-        throw new DorisError(
-          this.conn.format(sql, [...values]).replace(/PASSWORD\('.*?'\)|BY '.*?'/gi, "'***'"),
-          e.errno,
-          e.message ?? '',
-          { cause: err },
+        const shown = this.conn.format(
+          sql,
+          values.map((v) => (v instanceof SecretValue ? '***' : v)),
         );
+        throw new DorisError(shown, e.errno, mask(e.message ?? '', secrets, this.conn));
       }
-      throw new DorisUnreachableError(this.address, { cause: err });
+      throw new DorisUnreachableError(this.address, {
+        cause: new Error(mask(e.message ?? e.code ?? 'query failed', secrets, this.conn)),
+      });
     }
   }
 
@@ -135,6 +171,12 @@ export class DorisClient {
   /** Sets a master FE config at runtime (`ADMIN SET FRONTEND CONFIG`). */
   setFrontendConfig(key: string, value: string): Promise<Row[]> {
     return this.query(`ADMIN SET FRONTEND CONFIG (?=?)`, [key, value]);
+  }
+
+  /** FE config keys matching a LIKE pattern on the connected FE, with their values. */
+  async frontendConfigs(pattern: string): Promise<Map<string, string>> {
+    const rows = await this.query('SHOW FRONTEND CONFIG LIKE ?', [pattern]);
+    return new Map(rows.map((r) => [r.Key ?? '', r.Value ?? '']));
   }
 
   /** Value of an FE config key on the connected FE. */

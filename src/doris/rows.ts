@@ -15,6 +15,8 @@ export interface Frontend {
   readonly join: boolean;
   readonly alive: boolean;
   readonly replayedJournalId: number;
+  /** When the process last started (`yyyy-MM-dd HH:mm:ss`); a new value means a new process. */
+  readonly lastStartTime?: string;
   readonly lastHeartbeat?: string;
   readonly isHelper: boolean;
   readonly errMsg: string;
@@ -29,6 +31,7 @@ export interface Backend {
   readonly alive: boolean;
   readonly decommissioned: boolean;
   readonly tabletNum: number;
+  readonly lastStartTime?: string;
   readonly lastHeartbeat?: string;
   readonly errMsg: string;
   readonly version: string;
@@ -44,6 +47,7 @@ export interface Broker {
   readonly host: string;
   readonly port: number;
   readonly alive: boolean;
+  readonly lastStartTime?: string;
   readonly errMsg: string;
 }
 
@@ -72,6 +76,7 @@ export function parseFrontend(row: Row): Frontend {
     join: bool(row, 'Join'),
     alive: bool(row, 'Alive'),
     replayedJournalId: int(row, 'ReplayedJournalId'),
+    lastStartTime: optional(row, 'LastStartTime'),
     lastHeartbeat: optional(row, 'LastHeartbeat'),
     isHelper: bool(row, 'IsHelper'),
     errMsg: str(row, 'ErrMsg'),
@@ -93,6 +98,7 @@ export function parseBackend(row: Row): Backend {
     alive: bool(row, 'Alive'),
     decommissioned: bool(row, 'SystemDecommissioned'),
     tabletNum: int(row, 'TabletNum'),
+    lastStartTime: optional(row, 'LastStartTime'),
     lastHeartbeat: optional(row, 'LastHeartbeat'),
     errMsg: str(row, 'ErrMsg'),
     version: str(row, 'Version'),
@@ -109,6 +115,7 @@ export function parseBroker(row: Row): Broker {
     host: str(row, 'Host', 'IP'),
     port: int(row, 'Port'),
     alive: bool(row, 'Alive'),
+    lastStartTime: optional(row, 'LastStartTime'),
     errMsg: str(row, 'ErrMsg'),
   };
 }

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { objectPath, type ResourceType } from '../kube/resources.ts';
-import { contentTypes, isNotFound, type RestClient } from '../kube/rest.ts';
+import { contentTypes, isConflict, isNotFound, type RestClient } from '../kube/rest.ts';
 import { type KubeObject, keyOf } from './object.ts';
 
 export const FIELD_MANAGER = 'doris-operator';
@@ -56,23 +56,33 @@ export class Applier {
     return { changed: true, object: applied };
   }
 
-  /** Deletes an object, tolerating its absence; returns whether a delete was sent and accepted. */
+  /**
+   * Deletes an object, tolerating its absence; returns whether a delete was sent and accepted.
+   * With `uid`, only that incarnation is deleted (a pod recreated under the same name is left alone).
+   */
   async delete(
     type: ResourceType,
     namespace: string | undefined,
     name: string,
     propagation = 'Background',
+    uid?: string,
   ): Promise<boolean> {
     this.verified.delete(`${type.group}/${type.plural}/${keyOf({ namespace, name })}`);
     try {
       await this.client.request({
         method: 'DELETE',
         path: objectPath(type, namespace, name),
-        body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: propagation },
+        body: {
+          apiVersion: 'v1',
+          kind: 'DeleteOptions',
+          propagationPolicy: propagation,
+          ...(uid === undefined ? {} : { preconditions: { uid } }),
+        },
       });
       return true;
     } catch (err) {
-      if (isNotFound(err)) return false;
+      // With a uid precondition, 409 means the object was already replaced: that one is not ours to delete.
+      if (isNotFound(err) || (uid !== undefined && isConflict(err))) return false;
       throw err;
     }
   }

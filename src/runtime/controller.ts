@@ -30,6 +30,22 @@ export class TerminalError extends Error {
   }
 }
 
+/**
+ * A failure that retrying at once cannot fix but time may (Doris refused a statement, a member is
+ * not there yet): retried with backoff starting at `afterMs` and doubling per consecutive failure.
+ */
+export class RetryAfterError extends Error {
+  readonly afterMs: number;
+  constructor(message: string, afterMs: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RetryAfterError';
+    this.afterMs = afterMs;
+  }
+}
+
+/** The longest a failing key waits between two attempts. */
+const maxRetryDelayMs = 300_000;
+
 export interface ReconcileContext {
   readonly key: ObjectKey;
   readonly log: Logger;
@@ -49,6 +65,23 @@ export interface ControllerOptions {
   readonly logger: Logger;
   readonly metrics?: OperatorMetrics;
   readonly queue?: WorkQueue;
+}
+
+/**
+ * Whether an update of a primary object is more than its own status: the reconciler writes the
+ * status, and reacting to its own writes would make progress figures (tablets left, ...) drive a
+ * pass after every pass. A resync (the same object twice) still counts, as the safety net it is.
+ */
+export function beyondStatus(oldObj: KubeObject, newObj: KubeObject): boolean {
+  if (oldObj === newObj) return true;
+  const a = oldObj.metadata;
+  const b = newObj.metadata;
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    JSON.stringify([a.labels, a.annotations, a.finalizers, a.ownerReferences]) !==
+      JSON.stringify([b.labels, b.annotations, b.finalizers, b.ownerReferences])
+  );
 }
 
 export class Controller {
@@ -74,14 +107,19 @@ export class Controller {
       });
   }
 
-  /** Feeds the queue from an informer through `map`. */
-  watch(informer: Informer, map: MapFunc): void {
+  /** Feeds the queue from an informer through `map`; `relevant` may drop updates that change nothing of interest. */
+  watch(
+    informer: Informer,
+    map: MapFunc,
+    relevant?: (oldObj: KubeObject, newObj: KubeObject) => boolean,
+  ): void {
     const enqueue = (obj: KubeObject) => {
       for (const key of map(obj)) this.queue.add(key);
     };
     informer.addHandler({
       add: enqueue,
       update: (oldObj, newObj) => {
+        if (relevant !== undefined && !relevant(oldObj, newObj)) return;
         enqueue(newObj);
         // An owner change moves the object to another primary: tell the old one too.
         if (oldObj !== newObj) enqueue(oldObj);
@@ -138,7 +176,11 @@ export class Controller {
         result = 'error';
         log.error({ err: err.message }, 'reconcile failed; not retrying');
       } else {
-        const delay = this.queue.addRateLimited(key);
+        const floor =
+          err instanceof RetryAfterError
+            ? Math.min(maxRetryDelayMs, err.afterMs * 2 ** Math.min(this.queue.retries(key), 20))
+            : 0;
+        const delay = this.queue.addRateLimited(key, floor);
         result = 'error';
         log.warn(
           { err: err instanceof Error ? err.message : String(err), retryInMs: delay },

@@ -10,7 +10,7 @@ import type { ResourceType } from '../kube/resources.ts';
 import type { RestClient } from '../kube/rest.ts';
 import { Applier } from './apply.ts';
 import { Cache } from './cache.ts';
-import { Controller, type MapFunc, type Reconciler } from './controller.ts';
+import { beyondStatus, Controller, type MapFunc, type Reconciler } from './controller.ts';
 import { EventRecorder } from './events.ts';
 import { close, serveMetricsAndProbes } from './http.ts';
 import { LeaderElector } from './leader.ts';
@@ -49,6 +49,7 @@ interface Registration {
   readonly owns: ResourceType[];
   readonly watches: { type: ResourceType; map: MapFunc }[];
   concurrency?: number;
+  ignoreOwnStatus?: boolean;
 }
 
 export class ControllerBuilder {
@@ -69,6 +70,12 @@ export class ControllerBuilder {
   /** Any change of `type` requeues the primary objects `map` names. */
   watches(type: ResourceType, map: MapFunc): this {
     this.reg.watches.push({ type, map });
+    return this;
+  }
+
+  /** Updates of a primary object that change only its status do not trigger a pass (see beyondStatus). */
+  ignoringStatusUpdates(): this {
+    this.reg.ignoreOwnStatus = true;
     return this;
   }
 
@@ -138,7 +145,7 @@ export class Manager {
       metrics: this.metrics,
     });
     for (const i of this.cache.informersFor(reg.primary, this.opts.labelSelector)) {
-      controller.watch(i, (o) => [keyOf(o)]);
+      controller.watch(i, (o) => [keyOf(o)], reg.ignoreOwnStatus ? beyondStatus : undefined);
     }
     for (const type of reg.owns) {
       for (const i of this.cache.informersFor(type)) {

@@ -81,10 +81,13 @@ export class WorkQueue {
     this.timers.set(key, { due, timer });
   }
 
-  /** Re-adds a failed key after its backoff (and the overall rate limit); returns the delay. */
-  addRateLimited(key: string): number {
+  /**
+   * Re-adds a failed key after its backoff (and the overall rate limit), and no sooner than
+   * `floorMs`; returns the delay.
+   */
+  addRateLimited(key: string, floorMs = 0): number {
     this.observer.retried?.();
-    const delay = Math.max(this.backoff.next(key), this.bucket.reserve());
+    const delay = Math.max(this.backoff.next(key), this.bucket.reserve(), floorMs);
     this.addAfter(key, delay);
     return delay;
   }

@@ -16,11 +16,21 @@ export async function patchStatus(
   live: KubeObject,
   status: object,
 ): Promise<boolean> {
-  if (stableJson(live.status ?? {}) === stableJson(status)) return false;
-  await client.request({
+  return (await updateStatus(client, type, live, status)).written;
+}
+
+/** As patchStatus, also returning the object as stored afterwards (for a second write in the same pass). */
+export async function updateStatus(
+  client: RestClient,
+  type: ResourceType,
+  live: KubeObject,
+  status: object,
+): Promise<{ written: boolean; object: KubeObject }> {
+  if (stableJson(live.status ?? {}) === stableJson(status)) return { written: false, object: live };
+  const object = await client.request<KubeObject>({
     method: 'PUT',
     path: objectPath(type, live.metadata.namespace, live.metadata.name, 'status'),
     body: { ...live, status },
   });
-  return true;
+  return { written: true, object };
 }

@@ -3,44 +3,19 @@
  * resumes correctly (S8, S1, S6); with the FE unreachable nothing destructive happens (S3).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { type TestContext, test } from 'node:test';
-import { installCrds } from '../api/support.ts';
-import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
+import { test } from 'node:test';
+import { eventually, newNamespace, simulator } from '../support/env.ts';
 import {
   backendsWithTablets,
   createCluster,
   getCluster,
   logMark,
   namespaceLog,
+  operatorProcess,
   patchSpec,
   startOperator,
   waitReady,
 } from './support.ts';
-
-const cli = resolve(import.meta.dirname, '../../src/cli/main.ts');
-
-/** The operator as its own process, as it runs in production (minus leader election). */
-async function operatorProcess(t: TestContext, ns: string): Promise<ChildProcess> {
-  await installCrds();
-  const { info } = await testEnv();
-  const child = spawn(
-    process.execPath,
-    [
-      cli,
-      'manager',
-      `--kubeconfig=${info.kubeconfigPath}`,
-      `--namespaces=${ns}`,
-      '--no-leader-elect',
-      '--metrics-bind-address=0',
-      '--health-probe-bind-address=0',
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  t.after(() => child.kill('SIGKILL'));
-  return child;
-}
 
 test('an operator killed mid-decommission is replaced and the scale-in completes safely (S8, S1)', async (t) => {
   const ns = await newNamespace(t, 'kill-scale');

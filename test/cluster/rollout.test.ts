@@ -100,8 +100,8 @@ test('a configuration change restarts the members of that component only; at res
   const pods = (await namespaceLog(ns, since)).filter((e) => e.kind === 'pod').map((e) => e.member);
   assert.deepEqual(
     pods,
-    [`${ns}/doris-be-1`, `${ns}/doris-be-0`],
-    'BEs one at a time, highest first; the FE untouched',
+    [`${ns}/doris-be-0`, `${ns}/doris-be-1`],
+    'BEs one at a time, lowest first; the FE untouched',
   );
 
   // Settled: the cluster's resourceVersion holds still for 3 s (the last status write has landed).

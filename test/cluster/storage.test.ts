@@ -130,7 +130,7 @@ test('a new BE data directory gets a claim on every member without removing any 
   );
   assert.deepEqual(
     log.filter((e) => e.kind === 'pod').map((e) => e.member),
-    [`${ns}/doris-be-1`, `${ns}/doris-be-0`],
-    'each BE restarted once, one at a time',
+    [`${ns}/doris-be-0`, `${ns}/doris-be-1`],
+    'each BE restarted once, one at a time, from the bottom up',
   );
 });

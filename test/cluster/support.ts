@@ -1,4 +1,6 @@
 /** Running the DorisCluster controller in the test process against the shared control plane and simulator. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
 import mysql from 'mysql2/promise';
@@ -38,6 +40,40 @@ export async function startOperator(t: TestContext, namespace: string, logSink?:
   await manager.start();
   t.after(() => manager.stop());
   return manager;
+}
+
+const cli = resolve(import.meta.dirname, '../../src/cli/main.ts');
+
+/**
+ * The operator as its own process, as it runs in production (minus leader election), watching
+ * `ns`; killed when the test ends. Its log goes to the test's stderr with OPERATOR_LOGS set.
+ */
+export async function operatorProcess(t: TestContext, ns: string): Promise<ChildProcess> {
+  await installCrds();
+  const { info } = await testEnv();
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      'manager',
+      `--kubeconfig=${info.kubeconfigPath}`,
+      `--namespaces=${ns}`,
+      '--no-leader-elect',
+      '--metrics-bind-address=0',
+      '--health-probe-bind-address=0',
+    ],
+    { stdio: ['ignore', process.env.OPERATOR_LOGS ? 'inherit' : 'ignore', 'inherit'] },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  return child;
+}
+
+/** SIGKILLs an operator process and waits until it is gone. */
+export async function killOperator(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await gone;
 }
 
 export async function createCluster(namespace: string, name: string, spec: object): Promise<void> {

@@ -240,6 +240,14 @@ export class ControlPlane {
     return this.admin;
   }
 
+  /**
+   * Freezes (SIGSTOP) or thaws (SIGCONT) the controller manager: no pod is recreated meanwhile, as
+   * during a controller-manager restart or leader change.
+   */
+  freezeControllerManager(frozen: boolean): void {
+    this.components.controllerManager.freeze(frozen);
+  }
+
   /** Stops the API server and starts it again on the same port and etcd data. */
   async restartApiServer(downMs = 0): Promise<void> {
     await this.components.apiserver.stop();

@@ -14,6 +14,8 @@ import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts
 import { RestClient } from '../../src/kube/rest.ts';
 import { ControlPlane, type ControlPlaneInfo, kubeconfigYaml, serviceAccountToken } from './control-plane.ts';
 import { SimulatorClient } from './doris/control/client.ts';
+import { type RunningSimulator, startSimulator } from './doris/index.ts';
+import type { Timing } from './doris/timing.ts';
 
 let shared: Promise<{ info: ControlPlaneInfo; client: RestClient }> | undefined;
 
@@ -62,6 +64,34 @@ export function simulator(): Promise<SimulatorClient> {
     return new SimulatorClient(readFileSync(urlFile, 'utf8'));
   })();
   return sharedSimulator;
+}
+
+export interface PrivateEnvironment {
+  readonly controlPlane: ControlPlane;
+  readonly simulator: RunningSimulator;
+  stop(): Promise<void>;
+}
+
+/**
+ * For a test file that disturbs the control plane itself (freezes the controller manager) or
+ * slows every Doris member down: its own control plane and simulator, so tests of other files
+ * running at the same time are not affected. Call before anything else uses `testEnv()`.
+ */
+export async function privateEnvironment(timing: Partial<Timing> = {}): Promise<PrivateEnvironment> {
+  const controlPlane = await ControlPlane.start();
+  const sim = await startSimulator({ kubeconfigPath: controlPlane.info.kubeconfigPath, timing });
+  const client = await RestClient.fromKubeconfigFile(controlPlane.info.kubeconfigPath);
+  shared = Promise.resolve({ info: controlPlane.info, client });
+  sharedSimulator = Promise.resolve(sim.client);
+  return {
+    controlPlane,
+    simulator: sim,
+    stop: async () => {
+      await sim.stop();
+      client.close();
+      await controlPlane.stop();
+    },
+  };
 }
 
 /** A client that acts as a ServiceAccount, with a token from the TokenRequest API. */

@@ -59,11 +59,17 @@ export class Component {
     });
   }
 
+  /** SIGSTOP (`true`) or SIGCONT (`false`): the process freezes as a hung or descheduled one would. */
+  freeze(frozen: boolean): void {
+    if (this.running) this.child?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   async stop(graceMs = 5000): Promise<void> {
     const child = this.child;
     if (child === undefined || !this.running) return;
     this.stopping = true;
+    child.kill('SIGCONT'); // a frozen process would not see the SIGTERM
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await this.exited;

@@ -95,6 +95,18 @@ export const operationSchema = z
     memberStartedAt: timestamp(
       'When the step on the current member started; memberTimeoutSeconds counts from here.',
     ).optional(),
+    podUid: z
+      .string()
+      .optional()
+      .describe(
+        'UID of the pod the operator deleted to restart the member; its replacement must have another.',
+      ),
+    lastStartTime: z
+      .string()
+      .optional()
+      .describe(
+        'LastStartTime Doris reported for the member before its restart; the restart is confirmed once Doris reports another.',
+      ),
     message: z.string().optional().describe('What the operation is doing or waiting for.'),
   })
   .describe('The one disruptive operation in progress; the operator never runs two at a time.');

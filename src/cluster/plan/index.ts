@@ -2,33 +2,81 @@
  * The planner of a DorisCluster: at most one step per pass, chosen in a fixed order.
  * 1. Non-disruptive growth first (create StatefulSets, scale out, cancel an unwanted decommission),
  *    FE before BE before CN and Broker, because the others register with the FE.
- * 2. A rollout member that was restarted is confirmed before anything else moves (S4).
+ * 2. A member the rollout restarted is confirmed before anything else moves (S4).
  * 3. Scale-in before rollouts: a member about to be removed need not be upgraded first
  *    (tidb-operator makes the same choice).
  * 4. Stray registrations, then the rollout in the Doris order (BE, CN, FE, Broker; S6).
+ * Every disruptive step then passes one gate: no member that should be up may be down, except the
+ * one the step is about. Two members down at once is how a quorum or the last replica is lost.
  */
 import { components } from '../names.ts';
-import { planRollout } from './rollout.ts';
-import { planScale } from './scale.ts';
+import { buildMembers, type Member, unavailable } from './members.ts';
+import { planRollout, unconfirmedRestart } from './rollout.ts';
+import { planScale, sinceMemberStart } from './scale.ts';
 import { planStaleRegistrations } from './stale.ts';
-import type { PlanInput, Step } from './types.ts';
+import { type PlanInput, pollMs, type Step } from './types.ts';
 
+export type { Member } from './members.ts';
 export type { Operation, PlanInput, SqlAction, Step } from './types.ts';
 
 export function plan(input: PlanInput): Step | undefined {
+  const members = buildMembers(input);
   const scaling = components.map((c) => planScale(input, c)).filter((s): s is Step => s !== undefined);
-  const growth = scaling.find((s) => s.operation === undefined && s.kind !== 'wait');
+  const growth = scaling.find((s) => !isDisruptive(s) && s.kind !== 'wait');
   if (growth !== undefined) return growth;
 
-  const rollingMember = input.operation?.type === 'Upgrade' || input.operation?.type === 'Restart';
-  const rollout = planRollout(input);
-  if (rollingMember && rollout?.kind === 'wait') return rollout;
+  const rollout = planRollout(input, members);
+  if (unconfirmedRestart(input, members) !== undefined) return rollout;
 
-  const scaleIn = scaling[0];
-  if (scaleIn !== undefined) return scaleIn;
-  for (const c of components) {
-    const stale = planStaleRegistrations(input, c);
-    if (stale !== undefined) return stale;
-  }
-  return rollout;
+  const next =
+    scaling[0] ??
+    components.map((c) => planStaleRegistrations(input, c)).find((s) => s !== undefined) ??
+    rollout;
+  return gate(input, members, next);
+}
+
+/** Steps that take a member (or tablet movement) away; growth and cancelling a decommission are not. */
+export function isDisruptive(step: Step): boolean {
+  if (step.kind === 'deletePod') return true;
+  if (step.kind === 'sql') return step.action.op !== 'cancelDecommission';
+  return step.kind === 'scale' && step.operation !== undefined;
+}
+
+/** The member a step is about: it may be down, it is the one being worked on. */
+function subjectOf(step: Step): string | undefined {
+  if (step.kind === 'deletePod') return step.pod;
+  return step.kind === 'wait' ? undefined : step.operation?.member;
+}
+
+/** Holds a disruptive step while any other member that should be up is down (S4). */
+function gate(input: PlanInput, members: readonly Member[], step: Step | undefined): Step | undefined {
+  if (step === undefined || !isDisruptive(step)) return step;
+  const down = unavailable(members, subjectOf(step));
+  if (down.length === 0) return step;
+  const names = down.map((m) => `${m.name} (${m.down})`).join(', ');
+  const op = input.operation;
+  const awaited = down.find((m) => m.name === op?.member);
+  const elapsed = awaited === undefined ? 0 : sinceMemberStart(input, awaited.name);
+  return {
+    kind: 'wait',
+    reason: `${step.reason} waits until every member is up: ${names} down`,
+    afterMs: pollMs,
+    ...(op !== undefined && awaited !== undefined
+      ? {
+          operation: {
+            type: op.type,
+            component: op.component,
+            member: awaited.name,
+            ...(op.podUid ? { podUid: op.podUid } : {}),
+            ...(op.lastStartTime ? { lastStartTime: op.lastStartTime } : {}),
+            message: `waiting for ${awaited.name}: ${awaited.down}`,
+          },
+        }
+      : {}),
+    ...(elapsed > input.spec.rollout.memberTimeoutSeconds * 1000
+      ? {
+          problem: `${awaited?.name} is still down after ${Math.round(elapsed / 1000)} s (${awaited?.down}); nothing else moves (spec.rollout.memberTimeoutSeconds)`,
+        }
+      : {}),
+  };
 }

@@ -65,6 +65,13 @@ function be(c: 'be' | 'cn', i: number, over: Partial<Backend> = {}): Backend {
   };
 }
 
+const balanceOff = {
+  disable_balance: false,
+  disable_tablet_scheduler: false,
+  disable_colocate_balance: false,
+};
+const balanceOn = { disable_balance: true, disable_tablet_scheduler: true, disable_colocate_balance: true };
+
 interface Shape {
   fe?: number;
   be?: number;
@@ -94,7 +101,7 @@ function input(shape: Shape, over: Partial<PlanInput> = {}): PlanInput {
     ],
     brokers: [],
     master: host('fe', 0),
-    balanceDisabled: false,
+    balance: balanceOff,
   };
   return {
     cluster: 'doris',
@@ -141,6 +148,37 @@ function describe(step: Step | undefined): string {
     case 'wait':
       return `wait${step.problem ? ' PROBLEM' : ''}`;
   }
+}
+
+/** A BE upgrade to 2.1.8 in progress: balancing paused by the operator, every BE still on 2.1.7. */
+function beUpgrade(over: Partial<PlanInput> = {}): PlanInput {
+  const i = input(
+    {},
+    {
+      target: { ...input({}).target, be: { image: 'apache/doris:be-2.1.8', configHash: 'h' } },
+      balanceDisabledByOperator: true,
+      ...over,
+    },
+  );
+  return i.doris.known ? { ...i, doris: { ...i.doris, balance: balanceOn } } : i;
+}
+const restartOf = (member: string, podUid: string, lastStartTime = '2026-01-01 00:00:00'): Operation => ({
+  ...opOn(member, 1, 'Upgrade'),
+  podUid,
+  lastStartTime,
+});
+const withPods = (i: PlanInput, c: Component, f: (p: PodView[]) => PodView[]): PlanInput => ({
+  ...i,
+  pods: { ...i.pods, [c]: f([...i.pods[c]]) },
+});
+/** be-2 restarted onto 2.1.8: new pod `be2-new`; Doris row as `row` says. */
+function be2Back(row: Partial<Backend>): PlanInput {
+  const i = withPods(beUpgrade({ operation: restartOf('doris-be-2', 'be2') }), 'be', (ps) =>
+    ps.map((p) => (p.ordinal === 2 ? { ...p, uid: 'be2-new', image: 'apache/doris:be-2.1.8' } : p)),
+  );
+  return withBackends(i, (b) =>
+    b.host === host('be', 2) ? { ...b, lastStartTime: '2026-01-01 00:00:00', ...row } : b,
+  );
 }
 
 const cases: { name: string; input: PlanInput; want: string }[] = [
@@ -247,7 +285,7 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
     want: 'sql setBalance true',
   },
   {
-    name: 'upgrade: BEs highest ordinal first once balancing is off',
+    name: 'upgrade: BEs lowest ordinal first once balancing is off',
     input: (() => {
       const i = input(
         {},
@@ -256,9 +294,9 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
           balanceDisabledByOperator: true,
         },
       );
-      return i.doris.known ? { ...i, doris: { ...i.doris, balanceDisabled: true } } : i;
+      return i.doris.known ? { ...i, doris: { ...i.doris, balance: balanceOn } } : i;
     })(),
-    want: 'delete doris-be-2',
+    want: 'delete doris-be-0',
   },
   {
     name: 'upgrade: the restarted BE must be alive with the new version before the next',
@@ -274,7 +312,7 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
         ...i.pods,
         be: i.pods.be.map((x) => (x.ordinal === 2 ? { ...x, image: 'apache/doris:be-2.1.8' } : x)),
       };
-      return i.doris.known ? { ...i, pods: p, doris: { ...i.doris, balanceDisabled: true } } : i;
+      return i.doris.known ? { ...i, pods: p, doris: { ...i.doris, balance: balanceOn } } : i;
     })(),
     want: 'wait',
   },
@@ -288,7 +326,7 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
       const i = input({}, { target, balanceDisabledByOperator: true });
       const p = { ...i.pods, be: i.pods.be.map((x) => ({ ...x, image: target.be.image })) };
       return withBackends(
-        i.doris.known ? { ...i, pods: p, doris: { ...i.doris, balanceDisabled: true } } : i,
+        i.doris.known ? { ...i, pods: p, doris: { ...i.doris, balance: balanceOn } } : i,
         (b) => ({ ...b, version: 'doris-2.1.8' }),
       );
     })(),
@@ -325,6 +363,118 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
         { target: { ...input({}).target, fe: { image: 'apache/doris:fe-2.1.7', configHash: 'new' } } },
       );
       return withBackends(i, (b) => (b.host === host('be', 0) ? { ...b, alive: false } : b));
+    })(),
+    want: 'wait',
+  },
+  {
+    name: 'a member whose pod is gone is down: the next one waits (S4)',
+    input: withPods(beUpgrade({ operation: restartOf('doris-be-2', 'be2') }), 'be', (ps) =>
+      ps.filter((p) => p.ordinal !== 2),
+    ),
+    want: 'wait',
+  },
+  {
+    name: 'a deleted pod still terminating is down: the next one waits (S4)',
+    input: withPods(beUpgrade({ operation: restartOf('doris-be-2', 'be2') }), 'be', (ps) =>
+      ps.map((p) => (p.ordinal === 2 ? { ...p, deleting: true, ready: false } : p)),
+    ),
+    want: 'wait',
+  },
+  {
+    name: 'new pod Ready but Doris still shows the old process (same start time): wait',
+    input: be2Back({ version: 'doris-2.1.7' }),
+    want: 'wait',
+  },
+  {
+    name: 'new pod Ready, Doris alive with the old start time and new version: still wait',
+    input: be2Back({ version: 'doris-2.1.8' }),
+    want: 'wait',
+  },
+  {
+    name: 'new pod, new start time, new version: the next BE restarts',
+    input: be2Back({ version: 'doris-2.1.8', lastStartTime: '2026-01-01 00:00:09' }),
+    want: 'delete doris-be-0',
+  },
+  {
+    name: 'new start time but not alive yet: wait',
+    input: be2Back({ version: 'doris-2.1.8', lastStartTime: '2026-01-01 00:00:09', alive: false }),
+    want: 'wait',
+  },
+  {
+    name: 'restart recorded but the pod was never deleted (operator killed in between): delete it',
+    input: beUpgrade({ operation: restartOf('doris-be-2', 'be2') }),
+    want: 'delete doris-be-2',
+  },
+  {
+    name: 'restart unconfirmed past the member timeout: Degraded, nothing else moves',
+    input: withPods(
+      beUpgrade({
+        operation: { ...restartOf('doris-be-2', 'be2'), ...opOn('doris-be-2', 31, 'Upgrade') },
+      }),
+      'be',
+      (ps) => ps.filter((p) => p.ordinal !== 2),
+    ),
+    want: 'wait PROBLEM',
+  },
+  {
+    name: 'an FE down blocks the BE rollout too (one member of the cluster at a time)',
+    input: withPods(beUpgrade(), 'fe', (ps) => ps.filter((p) => p.ordinal !== 1)),
+    want: 'wait',
+  },
+  {
+    name: 'a new member Doris does not list yet (no pod) does not block a restart',
+    input: (() => {
+      const i = beUpgrade({ statefulSets: { fe: { replicas: 3 }, be: { replicas: 4 } } });
+      return { ...i, spec: { ...i.spec, be: { ...i.spec.be, replicas: 4 } } };
+    })(),
+    want: 'delete doris-be-0',
+  },
+  {
+    name: 'a BE down blocks a decommission of another (S4)',
+    input: withBackends(input({ be: 4, specBe: 3 }), (b) =>
+      b.host === host('be', 0) ? { ...b, alive: false } : b,
+    ),
+    want: 'wait',
+  },
+  {
+    name: 'the member a scale-in is about may be down (its row is gone): shrink',
+    input: (() => {
+      const i = withPods(input({ be: 4, specBe: 3 }), 'be', (ps) =>
+        ps.map((p) => (p.ordinal === 3 ? { ...p, ready: false } : p)),
+      );
+      return i.doris.known
+        ? { ...i, doris: { ...i.doris, backends: i.doris.backends.filter((b) => b.host !== host('be', 3)) } }
+        : i;
+    })(),
+    want: 'scale be 3',
+  },
+  {
+    name: 'balancing half paused (killed between statements): pause all three again',
+    input: (() => {
+      const i = beUpgrade();
+      return i.doris.known
+        ? { ...i, doris: { ...i.doris, balance: { ...balanceOn, disable_tablet_scheduler: false } } }
+        : i;
+    })(),
+    want: 'sql setBalance true',
+  },
+  {
+    name: 'balancing half resumed (killed between statements): resume all three',
+    input: (() => {
+      const i = input({}, { balanceDisabledByOperator: true });
+      return i.doris.known
+        ? { ...i, doris: { ...i.doris, balance: { ...balanceOff, disable_tablet_scheduler: true } } }
+        : i;
+    })(),
+    want: 'sql setBalance false',
+  },
+  {
+    name: 'balancing is not turned back on while a BE is down',
+    input: (() => {
+      const i = withBackends(input({}, { balanceDisabledByOperator: true }), (b) =>
+        b.host === host('be', 1) ? { ...b, alive: false } : b,
+      );
+      return i.doris.known ? { ...i, doris: { ...i.doris, balance: balanceOn } } : i;
     })(),
     want: 'wait',
   },

@@ -1,50 +1,63 @@
 /**
  * Rolling restarts for new images (upgrades) and new configuration, in the order Doris requires
  * (S6): BE, then CN, then FE observers, FE followers, the FE master last, then Broker. One member
- * at a time: its pod is deleted (the StatefulSets use OnDelete) and the next one waits until it is
- * back, ready, and alive in Doris with the target version. Tablet balancing is turned off before
- * the first BE restarts of an upgrade (so Doris does not start re-replicating the tablets of a BE
- * that is only restarting) and turned back on once no BE is left, even after an operator restart:
- * the fact that the operator turned it off lives in status.
+ * at a time: its pod is deleted (the StatefulSets use OnDelete, so the operator picks who restarts)
+ * and nothing else moves until that member is confirmed: a pod with a new UID, Ready, alive in
+ * Doris with a new start time and the target version. The deletion is recorded in status first
+ * (pod UID and Doris start time), so an operator killed at any point knows what it started (S8).
+ *
+ * Tablet balancing is one state of three FE settings, paused for the BE phase of an upgrade (so
+ * Doris does not re-replicate the tablets of a BE that is only restarting) and resumed once no BE
+ * is left, in both directions until Doris reports all three as wanted, even across operator kills.
  */
 import type { Component } from '../../api/v1alpha1/index.ts';
-import { releaseOf } from '../../doris/rows.ts';
-import type { PodView } from '../observe.ts';
-import { hostOf, isAlive, registrationOf } from './members.ts';
+import { type BalanceSettings, balanceKeys } from '../observe.ts';
+import { type Member, releaseOfImage } from './members.ts';
 import { sinceMemberStart } from './scale.ts';
 import { type PlanInput, pollMs, type Step } from './types.ts';
 
 /** The Doris upgrade order of the components. */
 export const rolloutOrder: readonly Component[] = ['be', 'cn', 'fe', 'broker'];
 
-export function isOutdated(input: PlanInput, c: Component, pod: PodView): boolean {
-  const t = input.target[c];
-  return t !== undefined && (pod.image !== t.image || pod.configHash !== t.configHash);
-}
-
-/** The Doris release of an image tag such as apache/doris:be-2.1.8 (undefined for digests or custom tags). */
-export function releaseOfImage(image: string): string | undefined {
-  const tag = image.slice(image.lastIndexOf(':') + 1);
-  return releaseOf(tag);
-}
-
-/** Members in the order they restart: FE observers, followers, master last; others highest ordinal first. */
-export function restartOrder(input: PlanInput, c: Component, pods: readonly PodView[]): PodView[] {
-  const rank = (p: PodView): number => {
-    if (c !== 'fe') return 0;
-    const reg = registrationOf(input.doris, 'fe', hostOf(input, 'fe', p.ordinal));
-    if (reg?.kind !== 'fe') return 0;
-    return reg.row.isMaster ? 2 : reg.row.role === 'FOLLOWER' ? 1 : 0;
+/**
+ * Members in the order they restart: FE observers, followers, the master last; within a rank the
+ * lowest ordinal first. After a StatefulSet is replaced for new volumes, its controller stops at
+ * the first adopted pod whose volumes differ (a pod's volumes cannot be updated), so it can only
+ * recreate members from the bottom up.
+ */
+export function restartOrder(members: readonly Member[]): Member[] {
+  const rank = (m: Member): number => {
+    if (m.reg?.kind !== 'fe') return 0;
+    return m.reg.row.isMaster ? 2 : m.reg.row.role === 'FOLLOWER' ? 1 : 0;
   };
-  return [...pods].sort((a, b) => rank(a) - rank(b) || b.ordinal - a.ordinal);
+  return [...members].sort((a, b) => rank(a) - rank(b) || a.ordinal - b.ordinal);
+}
+
+/** Whether all three balancing settings are `paused`. */
+export function balanceIs(b: BalanceSettings, paused: boolean): boolean {
+  return balanceKeys.every((k) => b[k] === paused);
+}
+
+/** The member whose restart the operator recorded and Doris has not confirmed yet. */
+export function unconfirmedRestart(input: PlanInput, members: readonly Member[]): Member | undefined {
+  const op = input.operation;
+  if (op?.podUid === undefined || (op.type !== 'Upgrade' && op.type !== 'Restart')) return undefined;
+  const m = members.find((x) => x.name === op.member);
+  if (m?.down === undefined) return undefined;
+  const deleted = m.pod === undefined || m.pod.uid !== op.podUid || m.pod.deleting;
+  return deleted ? m : undefined;
 }
 
 /** The next rollout step, or undefined when every member runs its target. */
-export function planRollout(input: PlanInput): Step | undefined {
-  const bePods = input.pods.be ?? [];
-  const beDone = bePods.every((p) => !isOutdated(input, 'be', p) && isConfirmed(input, 'be', p));
-  // Balancing comes back as soon as the BE phase is over, before the CN and FE phases.
-  if (input.balanceDisabledByOperator && beDone && input.doris.known) {
+export function planRollout(input: PlanInput, members: readonly Member[]): Step | undefined {
+  const restarting = unconfirmedRestart(input, members);
+  if (restarting !== undefined) return waitFor(input, restarting);
+
+  const doris = input.doris;
+  const bes = members.filter((m) => m.component === 'be' && m.expected);
+  const beImage = input.target.be?.image;
+  const beUpgrade = bes.some((m) => m.outdated && m.pod?.image !== beImage);
+  if (doris.known && !beUpgrade && input.balanceDisabledByOperator && !balanceIs(doris.balance, false)) {
     return {
       kind: 'sql',
       action: { op: 'setBalance', disabled: false },
@@ -53,62 +66,24 @@ export function planRollout(input: PlanInput): Step | undefined {
     };
   }
   for (const c of rolloutOrder) {
-    const pods = input.pods[c] ?? [];
     const target = input.target[c];
     if (target === undefined) continue;
-    const outdated = pods.filter((p) => isOutdated(input, c, p));
-    // A member restarted by the rollout must be back and confirmed before anything else moves.
-    const unconfirmed = pods.find((p) => !isOutdated(input, c, p) && !isConfirmed(input, c, p));
-    if (outdated.length === 0 && unconfirmed === undefined) continue;
-    if (!input.doris.known) {
+    const outdated = members.filter((m) => m.component === c && m.expected && m.outdated);
+    if (outdated.length === 0) continue;
+    if (!doris.known) {
       return {
         kind: 'wait',
-        reason: `rollout of ${c} waits: ${input.doris.reason}`,
+        reason: `rollout of ${c} waits: ${doris.reason}`,
         afterMs: pollMs,
-        problem: `cannot reach Doris to confirm members: ${input.doris.reason}`,
-      };
-    }
-    const type = pods.some((p) => p.image !== target.image) ? ('Upgrade' as const) : ('Restart' as const);
-    if (unconfirmed !== undefined) {
-      const elapsed = sinceMemberStart(input, unconfirmed.name);
-      const timeoutMs = input.spec.rollout.memberTimeoutSeconds * 1000;
-      return {
-        kind: 'wait',
-        reason: `${unconfirmed.name} is not yet back in Doris`,
-        afterMs: pollMs,
-        ...(input.operation?.member === unconfirmed.name
-          ? {
-              operation: {
-                type: input.operation.type,
-                component: c,
-                member: unconfirmed.name,
-                message: `waiting for ${unconfirmed.name} to be alive in Doris with the target version`,
-              },
-            }
-          : {}),
-        ...(elapsed > timeoutMs
-          ? {
-              problem: `${unconfirmed.name} is not alive in Doris with the target version after ${Math.round(elapsed / 1000)} s; the rollout stops here`,
-            }
-          : {}),
-      };
-    }
-    // Every member of every component must be healthy before one more is taken down (S4).
-    const down = rolloutOrder.flatMap((x) =>
-      (input.pods[x] ?? []).filter(
-        (p) => !p.ready || !isAlive(registrationOf(input.doris, x, hostOf(input, x, p.ordinal))),
-      ),
-    );
-    if (down.length > 0) {
-      return {
-        kind: 'wait',
-        reason: `${down.map((p) => p.name).join(', ')} not ready; the rollout waits`,
-        afterMs: pollMs,
+        problem: `cannot reach Doris to confirm members: ${doris.reason}`,
       };
     }
     if (input.spec.rollout.paused)
       return { kind: 'wait', reason: 'rollout paused (spec.rollout.paused)', afterMs: 30_000 };
-    if (c === 'be' && type === 'Upgrade' && input.doris.known && !input.doris.balanceDisabled) {
+    const type = outdated.some((m) => m.pod?.image !== target.image)
+      ? ('Upgrade' as const)
+      : ('Restart' as const);
+    if (c === 'be' && type === 'Upgrade' && !balanceIs(doris.balance, true)) {
       return {
         kind: 'sql',
         action: { op: 'setBalance', disabled: true },
@@ -121,32 +96,67 @@ export function planRollout(input: PlanInput): Step | undefined {
         operation: { type, component: c, message: 'pausing tablet balancing' },
       };
     }
-    const next = restartOrder(input, c, outdated)[0];
-    if (next === undefined) continue;
+    // A restart recorded but not carried out (the operator stopped in between) is resumed first.
+    const recorded = outdated.find(
+      (m) => m.name === input.operation?.member && m.pod?.uid === input.operation.podUid,
+    );
+    const next =
+      recorded?.reg?.kind === 'fe' && recorded.reg.row.isMaster
+        ? restartOrder(outdated)[0]
+        : (recorded ?? restartOrder(outdated)[0]);
+    if (next?.pod === undefined) continue;
     const why = type === 'Upgrade' ? `upgrade to ${target.image}` : 'new configuration';
+    const started = next.reg?.row.lastStartTime;
     return {
       kind: 'deletePod',
       component: c,
       pod: next.name,
+      uid: next.pod.uid,
       reason: `restart ${next.name} for the ${why}`,
       event: {
         type: 'Normal',
         reason: type === 'Upgrade' ? 'Upgrading' : 'Restarting',
         note: `Restarting ${next.name} for the ${why}`,
       },
-      operation: { type, component: c, member: next.name, message: `restarting ${next.name} for the ${why}` },
+      operation: {
+        type,
+        component: c,
+        member: next.name,
+        podUid: next.pod.uid,
+        ...(started ? { lastStartTime: started } : {}),
+        message: `restarting ${next.name} for the ${why}`,
+      },
     };
   }
   return undefined;
 }
 
-/** Back after a restart: pod ready, alive in Doris, and on the target version when it is known. */
-function isConfirmed(input: PlanInput, c: Component, pod: PodView): boolean {
-  if (!pod.ready) return false;
-  const reg = registrationOf(input.doris, c, hostOf(input, c, pod.ordinal));
-  if (!input.doris.known) return true; // judged once Doris answers again
-  if (!isAlive(reg) || reg === undefined) return false;
-  const want = releaseOfImage(input.target[c]?.image ?? '');
-  const has = 'version' in reg.row ? releaseOf(reg.row.version) : undefined;
-  return want === undefined || has === undefined || want === has;
+/** Waiting for a restarted member to be confirmed; past memberTimeoutSeconds the cluster is Degraded. */
+function waitFor(input: PlanInput, m: Member): Step {
+  const op = input.operation;
+  const elapsed = sinceMemberStart(input, m.name);
+  const want = releaseOfImage(input.target[m.component]?.image ?? '');
+  const message = `waiting for ${m.name} to be back${want ? ` on ${want}` : ''}: ${m.down}`;
+  return {
+    kind: 'wait',
+    reason: message,
+    afterMs: pollMs,
+    ...(op !== undefined
+      ? {
+          operation: {
+            type: op.type,
+            component: m.component,
+            member: m.name,
+            ...(op.podUid ? { podUid: op.podUid } : {}),
+            ...(op.lastStartTime ? { lastStartTime: op.lastStartTime } : {}),
+            message,
+          },
+        }
+      : {}),
+    ...(elapsed > input.spec.rollout.memberTimeoutSeconds * 1000
+      ? {
+          problem: `${m.name} is not back after ${Math.round(elapsed / 1000)} s (${m.down}); the rollout stops here (spec.rollout.memberTimeoutSeconds)`,
+        }
+      : {}),
+  };
 }

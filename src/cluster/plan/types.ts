@@ -15,6 +15,10 @@ export interface Operation {
   readonly member?: string;
   readonly startedAt: string;
   readonly memberStartedAt?: string;
+  /** UID of the pod deleted to restart `member`. */
+  readonly podUid?: string;
+  /** Doris' LastStartTime of `member` before that restart. */
+  readonly lastStartTime?: string;
   readonly message?: string;
 }
 
@@ -54,6 +58,9 @@ export interface OperationUpdate {
   readonly type: OperationType;
   readonly component: Component;
   readonly member?: string;
+  /** For a restart: the pod being deleted and the start time Doris knows for it. */
+  readonly podUid?: string;
+  readonly lastStartTime?: string;
   readonly message: string;
 }
 
@@ -77,6 +84,8 @@ export type Step =
       readonly kind: 'deletePod';
       readonly component: Component;
       readonly pod: string;
+      /** Deleted only if it is still this pod (a precondition), never its replacement. */
+      readonly uid: string;
       readonly reason: string;
       readonly event: EventSpec;
       readonly operation: OperationUpdate;

@@ -90,7 +90,7 @@ export class Member {
   private bindError: string | undefined;
   private readonly log: EventLog;
 
-  constructor(spec: MemberSpec, log: EventLog) {
+  constructor(spec: MemberSpec, log: EventLog, replyDelayMs?: (sql: string) => number) {
     this.spec = spec;
     this.log = log;
     this.ports = portsOf(spec);
@@ -100,6 +100,7 @@ export class Member {
         log,
         member: spec.key,
         onStatement: (ok) => this.meter.countStatement(ok),
+        ...(replyDelayMs ? { replyDelayMs } : {}),
       });
     }
   }

@@ -50,6 +50,8 @@ export class Simulator {
   readonly resolveAddress: AddressResolver | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** Faults: replies held back for statements matching a pattern (the statement itself runs). */
+  private readonly stalls: { pattern: RegExp; ms: number; remaining: number; cluster?: string }[] = [];
 
   constructor(opts: SimulatorOptions = {}) {
     this.timing = { ...fastTiming, ...opts.timing };
@@ -82,7 +84,7 @@ export class Simulator {
   /** Starts a process for a pod (replacing one with the same key) and runs its entrypoint. */
   async launch(spec: MemberSpec): Promise<Member> {
     if (this.members.has(spec.key)) await this.remove(spec.key, 'replaced');
-    const m = new Member(spec, this.log);
+    const m: Member = new Member(spec, this.log, (sql) => this.replyDelayMs(sql, m));
     this.members.set(spec.key, m);
     this.record(m, `pod Running on ${spec.ip}: ${spec.kind} ${spec.version.full}`);
     this.runEntrypoint(m);
@@ -98,6 +100,33 @@ export class Simulator {
     this.members.delete(key);
     m.killed(reason, true);
     await m.sync();
+  }
+
+  /** The next `count` statements matching `pattern` (on the FEs of `cluster`, or any) run, then answer `ms` late. */
+  stallReplies(pattern: string, ms: number, count: number, cluster?: string): void {
+    this.stalls.push({
+      pattern: new RegExp(pattern, 'i'),
+      ms,
+      remaining: count,
+      ...(cluster ? { cluster } : {}),
+    });
+  }
+
+  private replyDelayMs(sql: string, m: Member): number {
+    const stall = this.stalls.find(
+      (s) =>
+        s.remaining > 0 && s.pattern.test(sql) && (s.cluster === undefined || s.cluster === m.cluster?.key),
+    );
+    if (stall === undefined) return 0;
+    stall.remaining--;
+    this.log.append({
+      kind: 'statement',
+      source: 'control',
+      text: `reply held ${stall.ms} ms: ${sql}`,
+      member: m.spec.key,
+      ...(m.cluster ? { cluster: m.cluster.key } : {}),
+    });
+    return stall.ms;
   }
 
   kill(key: string): Member {

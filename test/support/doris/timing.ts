@@ -21,6 +21,8 @@ export interface Timing {
   readonly retryMs: number;
   /** From start_fe.sh/start_be.sh to a running process (JVM start, meta replay). */
   readonly processStartMs: number;
+  /** The kubelet's readiness probe period: how soon a pod's Ready condition follows its process. */
+  readonly readinessProbeMs: number;
 }
 
 export const realTiming: Timing = {
@@ -32,6 +34,7 @@ export const realTiming: Timing = {
   registerTimeoutMs: 60_000,
   retryMs: 1000,
   processStartMs: 15_000,
+  readinessProbeMs: 5000,
 };
 
 /** Settings for tests: a tick of 100 ms, entrypoint waits of about a second. */
@@ -43,5 +46,8 @@ export const fastTiming: Timing = {
   joinProbeMs: 20_000,
   registerTimeoutMs: 10_000,
   retryMs: 100,
-  processStartMs: 300,
+  // At least a second: Doris reports LastStartTime in whole seconds, and a restart is confirmed by a
+  // new value (a real FE or BE takes 10 s and more to start, never less than a second).
+  processStartMs: 1000,
+  readinessProbeMs: 200,
 };

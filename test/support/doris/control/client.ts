@@ -54,6 +54,14 @@ export class SimulatorClient {
     return this.call('POST', '/backups/fail', { cluster, count });
   }
 
+  /**
+   * The next `count` statements matching `pattern` (a regular expression), sent to the FEs of
+   * `cluster` (or any), take effect but answer `ms` late: a window to kill the client in.
+   */
+  stallReplies(opts: { pattern: string; ms: number; count?: number; cluster?: string }): Promise<object> {
+    return this.call('POST', '/statements/stall', opts);
+  }
+
   timing(): Promise<Timing> {
     return this.call('GET', '/timing');
   }

@@ -195,6 +195,17 @@ export class ControlServer {
         c.failNextBackups = b.count;
         return this.send(res, 200, summarizeCluster(c));
       }
+      case 'POST /statements/stall': {
+        if (typeof b.pattern !== 'string' || typeof b.ms !== 'number')
+          throw new HttpError(400, 'pattern (a regular expression) and ms are required');
+        sim.stallReplies(
+          b.pattern,
+          b.ms,
+          typeof b.count === 'number' ? b.count : 1,
+          typeof b.cluster === 'string' ? b.cluster : undefined,
+        );
+        return this.send(res, 200, {});
+      }
       case 'POST /timing':
         sim.timing = { ...sim.timing, ...(b as object) };
         return this.send(res, 200, sim.timing);

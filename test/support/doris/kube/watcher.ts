@@ -3,9 +3,14 @@
  * a member; one that starts terminating, or goes, loses it (the log records which, so tests can
  * order pod deletions against Doris state changes). Lists, then watches from the list's
  * resourceVersion, and lists again whenever the watch ends.
+ *
+ * It also plays the kubelet's readiness probe (the pod template's FE and BE `/api/health`): kwok
+ * marks a pod Ready once it runs and never looks again, while a real kubelet turns Ready off when
+ * the process stops answering. Every `readinessProbeMs` the pod's Ready condition is set to
+ * whether its member's ports are open.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { builtin, collectionPath } from '../../../../src/kube/resources.ts';
+import { builtin, collectionPath, objectPath } from '../../../../src/kube/resources.ts';
 import { isGone, type RestClient } from '../../../../src/kube/rest.ts';
 import type { Simulator } from '../simulator.ts';
 import { PodInputs } from './inputs.ts';
@@ -24,7 +29,10 @@ export class PodWatcher {
   /** Pod key to the uid and IP its member was launched for. */
   private readonly launched = new Map<string, { uid: string; ip: string }>();
   private readonly queues = new Map<string, Promise<void>>();
+  /** Pod key to the Ready value last reported for the uid it was launched for. */
+  private readonly reported = new Map<string, { uid: string; ready: boolean }>();
   private loop: Promise<void> | undefined;
+  private probing: Promise<void> | undefined;
 
   constructor(client: RestClient, sim: Simulator) {
     this.client = client;
@@ -37,11 +45,13 @@ export class PodWatcher {
     const first = Promise.withResolvers<void>();
     this.loop = this.run(first.resolve);
     await first.promise;
+    this.probing = this.probe();
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop?.catch(() => {});
+    await this.probing;
     await Promise.all(this.queues.values());
   }
 
@@ -84,6 +94,45 @@ export class PodWatcher {
     }
   }
 
+  /** The readiness probe loop: Ready follows the member's open ports. */
+  private async probe(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      await sleep(this.sim.timing.readinessProbeMs, undefined, { signal }).catch(() => {});
+      for (const [key, { uid }] of this.launched) {
+        const ready = this.sim.members.get(key)?.shouldListen() ?? false;
+        const last = this.reported.get(key);
+        if (last?.uid === uid && last.ready === ready) continue;
+        this.reported.set(key, { uid, ready });
+        await this.setReady(key, uid, ready).catch(() => this.reported.delete(key));
+      }
+    }
+  }
+
+  private async setReady(key: string, uid: string, ready: boolean): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const status = ready ? 'True' : 'False';
+    const reason = ready ? undefined : 'ReadinessProbeFailed';
+    await this.client.request({
+      method: 'PATCH',
+      path: objectPath(builtin.Pod, namespace, name, 'status'),
+      contentType: 'application/strategic-merge-patch+json',
+      // The uid makes it a precondition: a pod recreated under the same name is left alone.
+      body: {
+        metadata: { uid },
+        status: {
+          conditions: ['Ready', 'ContainersReady'].map((type) => ({
+            type,
+            status,
+            lastTransitionTime: now,
+            ...(reason ? { reason } : {}),
+          })),
+        },
+      },
+    });
+  }
+
   private handle(type: WatchEvent['type'], pod: Pod): void {
     if (dorisContainer(pod) === undefined) return;
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
@@ -106,6 +155,7 @@ export class PodWatcher {
   }
 
   private async drop(key: string, reason: string): Promise<void> {
+    this.reported.delete(key);
     if (!this.launched.delete(key)) return;
     this.sim.log.append({ kind: 'pod', source: 'watcher', member: key, text: reason });
     await this.sim.remove(key, reason);

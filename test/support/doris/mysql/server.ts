@@ -40,6 +40,8 @@ export interface MysqlFrontend {
   readonly member: string;
   /** Called once per statement, for the metrics. */
   onStatement?(ok: boolean): void;
+  /** A fault: how long to hold the reply of a statement that has already run (0: none). */
+  replyDelayMs?(sql: string): number;
 }
 
 /** The parts of mysql2's server-side connection this module uses. */
@@ -175,17 +177,32 @@ export class MysqlServer {
       source: `mysql ${session.user.name}@${session.clientHost}`,
       member: this.fe.member,
     });
-    out.results.forEach((r, i) => {
-      this.fe.onStatement?.(true);
-      const more = i < out.results.length - 1 || out.error !== undefined;
-      writeResult(conn, r, SERVER_STATUS_AUTOCOMMIT | (more ? SERVER_MORE_RESULTS_EXISTS : 0));
-    });
-    if (out.error !== undefined) {
-      this.fe.onStatement?.(false);
-      conn.writePacket(errorPacket(out.error.code, out.error.sqlState, out.error.message));
-    } else if (out.results.length === 0) {
-      conn.writePacket(okPacket(0, SERVER_STATUS_AUTOCOMMIT));
+    const reply = () => {
+      out.results.forEach((r, i) => {
+        this.fe.onStatement?.(true);
+        const more = i < out.results.length - 1 || out.error !== undefined;
+        writeResult(conn, r, SERVER_STATUS_AUTOCOMMIT | (more ? SERVER_MORE_RESULTS_EXISTS : 0));
+      });
+      if (out.error !== undefined) {
+        this.fe.onStatement?.(false);
+        conn.writePacket(errorPacket(out.error.code, out.error.sqlState, out.error.message));
+      } else if (out.results.length === 0) {
+        conn.writePacket(okPacket(0, SERVER_STATUS_AUTOCOMMIT));
+      }
+    };
+    // The statement has taken effect; only its answer is late (a client killed meanwhile never sees it).
+    const delay = this.fe.replyDelayMs?.(sql) ?? 0;
+    if (delay <= 0) {
+      reply();
+      return;
     }
+    setTimeout(() => {
+      try {
+        reply();
+      } catch {
+        // The client went away while the reply was held.
+      }
+    }, delay);
   }
 }
 

@@ -1,0 +1,189 @@
+/**
+ * One member at a time, under adversarial timing (S2, S4, S6, S8): a full topology (5 FE, 3 BE,
+ * 2 CN, 1 broker) upgraded while members take seconds to come back, once with the controller
+ * manager frozen after every deletion the operator makes (no pod is recreated meanwhile, as during
+ * a controller-manager restart), once with the operator SIGKILLed at random, seeded instants. The
+ * invariants are checked at every instant from the simulator's ordered log, not at the end.
+ *
+ * This file runs on its own control plane and simulator: freezing the controller manager and
+ * slowing every member down must not disturb tests of other files running at the same time.
+ * Replay a failure with DORIS_CHAOS_SEED=<the printed seed>.
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { after, before, type TestContext, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually, newNamespace, type PrivateEnvironment, privateEnvironment } from '../support/env.ts';
+import {
+  balanceBreaks,
+  downIntervals,
+  finalBalance,
+  overlaps,
+  quorumLosses,
+  restartOrder,
+} from './invariants.ts';
+import {
+  createCluster,
+  createTable,
+  getCluster,
+  killOperator,
+  logMark,
+  namespaceLog,
+  operatorProcess,
+  patchSpec,
+  waitReady,
+} from './support.ts';
+
+/** Members take seconds to start, as a JVM replaying its meta does (real Doris: 15 s and more). */
+const processStartMs = 3000;
+const seed = Number(process.env.DORIS_CHAOS_SEED ?? randomInt(2 ** 31));
+console.log(`one-at-a-time: seed ${seed} (replay with DORIS_CHAOS_SEED=${seed})`);
+
+/** A small seeded generator (mulberry32), so a failing run can be replayed. */
+function seeded(s: number): () => number {
+  let a = s >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+const random = seeded(seed);
+const between = (lo: number, hi: number) => Math.round(lo + random() * (hi - lo));
+
+let env: PrivateEnvironment;
+before(async () => {
+  env = await privateEnvironment({ processStartMs });
+});
+after(async () => {
+  env.controlPlane.freezeControllerManager(false);
+  await env.stop();
+});
+
+const topology = {
+  version: '2.1.8',
+  fe: { replicas: 5, electionNumber: 3 },
+  be: { replicas: 3 },
+  cn: { replicas: 2 },
+  broker: { replicas: 1 },
+};
+
+async function readyFullTopology(t: TestContext, ns: string): Promise<void> {
+  await createCluster(ns, 'doris', topology);
+  await waitReady(ns, 'doris', 240_000);
+  await createTable(t, ns, 'doris');
+}
+
+/** Waits until every member runs 2.1.9 and the cluster is Ready again. */
+function upgraded(ns: string, timeoutMs: number) {
+  return eventually(
+    async () => {
+      const c = await getCluster(ns, 'doris');
+      const s = c.status;
+      const all = [s?.fe, s?.be, s?.cn, s?.broker];
+      return s?.phase === 'Ready' &&
+        s.observedGeneration === c.metadata.generation &&
+        s.fe?.currentVersion === '2.1.9' &&
+        s.be?.currentVersion === '2.1.9' &&
+        s.cn?.currentVersion === '2.1.9' &&
+        all.every((x) => x?.updatedReplicas === x?.replicas)
+        ? c
+        : false;
+    },
+    { timeoutMs, intervalMs: 500, what: `${ns}/doris upgraded to 2.1.9` },
+  );
+}
+
+/** Every invariant, at every instant of the log since `since`. */
+async function assertOneAtATime(ns: string, since: number): Promise<void> {
+  const log = await namespaceLog(ns, since);
+  const down = downIntervals(log, ns);
+  const trail = () =>
+    log
+      .filter((e) => e.kind !== 'statement' || /ADMIN SET|DECOMMISSION|DROP/i.test(e.text))
+      .map((e) => `#${e.seq} ${e.kind} ${e.member ?? ''} ${e.text}${e.error ? ` (${e.error})` : ''}`)
+      .join('\n');
+  assert.equal(new Set(down.map((d) => d.member)).size, 11, `every member restarted once:\n${trail()}`);
+  assert.deepEqual(overlaps(down), [], `no two members down at once (S4):\n${trail()}`);
+  assert.deepEqual(quorumLosses(log), [], `FE quorum never lost (S2):\n${trail()}`);
+  assert.deepEqual(restartOrder(down), ['be', 'cn', 'fe', 'broker'], 'Doris order (S6)');
+  const fes = down.filter((d) => d.member.includes('-fe-')).map((d) => d.member.replace(/.*-fe-/, ''));
+  assert.deepEqual(fes.slice(0, 2).sort(), ['3', '4'], `observers first: ${fes.join(', ')}`);
+  assert.deepEqual(
+    balanceBreaks(log, down),
+    [],
+    `balancing paused for every BE restart only (S6):\n${trail()}`,
+  );
+  assert.deepEqual(
+    Object.values(finalBalance(log)),
+    [false, false, false],
+    'balancing fully back on at the end',
+  );
+  const masters = log.filter((e) => e.kind === 'membership' && /^master \S+ lost/.test(e.text));
+  assert.ok(
+    masters.length <= 1,
+    `the master changed once at most (its own restart, last): ${masters.length}`,
+  );
+}
+
+test('upgrade with the controller manager frozen after each deletion: one member down at a time', async (t) => {
+  const ns = await newNamespace(t, 'frozen');
+  await operatorProcess(t, ns);
+  await readyFullTopology(t, ns);
+  const since = await logMark();
+  await patchSpec(ns, 'doris', { version: '2.1.9' });
+
+  // Every time the operator deletes a pod, the controller manager freezes for 3-8 s.
+  let stop = false;
+  let freezes = 0;
+  const freezer = (async () => {
+    let seen = since;
+    while (!stop) {
+      const log = await namespaceLog(ns, seen);
+      seen = log.at(-1)?.seq ?? seen;
+      if (log.some((e) => e.kind === 'pod' && e.text === 'pod terminating')) {
+        env.controlPlane.freezeControllerManager(true);
+        freezes++;
+        await sleep(between(3000, 8000));
+        env.controlPlane.freezeControllerManager(false);
+      }
+      await sleep(30);
+    }
+  })();
+  try {
+    await upgraded(ns, 420_000);
+  } finally {
+    stop = true;
+    await freezer;
+    env.controlPlane.freezeControllerManager(false);
+  }
+  assert.ok(freezes >= 11, `the controller manager was frozen after each of the 11 deletions (${freezes})`);
+  await assertOneAtATime(ns, since);
+});
+
+test('upgrade with the operator SIGKILLed at random instants (>= 20 kills): one member down at a time', async (t) => {
+  const ns = await newNamespace(t, 'killed');
+  let operator: ChildProcess = await operatorProcess(t, ns);
+  await readyFullTopology(t, ns);
+  const since = await logMark();
+  await patchSpec(ns, 'doris', { version: '2.1.9' });
+
+  let done = false;
+  let kills = 0;
+  const finished = upgraded(ns, 420_000).finally(() => {
+    done = true;
+  });
+  while (!done) {
+    await sleep(between(200, 2500));
+    if (done) break;
+    await killOperator(operator);
+    kills++;
+    operator = await operatorProcess(t, ns);
+  }
+  await finished;
+  assert.ok(kills >= 20, `the operator was killed ${kills} times during the upgrade (>= 20)`);
+  await assertOneAtATime(ns, since);
+});
