@@ -4,10 +4,11 @@
  */
 import type { DorisCluster, ResolvedDorisClusterSpec } from '../api/v1alpha1/index.ts';
 import { DorisClient } from '../doris/client.ts';
+import { DorisError } from '../doris/errors.ts';
 import { builtin } from '../kube/resources.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { buildStatefulSet, type ClusterRef } from './desired.ts';
-import { balanceKeys, type Credentials, type DorisView, readBalance } from './observe.ts';
+import { balanceKeys, type Credentials, type DorisView, feAddress, readSettings } from './observe.ts';
 import type { SqlAction, Step } from './plan/types.ts';
 
 export interface ActContext {
@@ -48,7 +49,7 @@ export async function act(manager: Manager, ctx: ActContext, step: Step): Promis
 
 async function runSql(ctx: ActContext, action: SqlAction): Promise<void> {
   if (!ctx.doris.known) throw new Error(`cannot run ${action.op}: ${ctx.doris.reason}`);
-  const ip = ctx.feAddresses.get(ctx.doris.master);
+  const ip = feAddress(ctx.feAddresses, ctx.doris.master);
   if (ip === undefined) throw new Error(`master FE ${ctx.doris.master} has no pod IP`);
   const client = await DorisClient.connect({
     host: ip,
@@ -67,10 +68,16 @@ async function runSql(ctx: ActContext, action: SqlAction): Promise<void> {
         await client.dropFrontend(action.role, action.hostPort);
         break;
       case 'dropBackend':
-        await client.dropBackendNow(action.hostPort);
+        // Doris' own alter daemon may have dropped it since we looked: gone is what we wanted.
+        await client.dropBackendNow(action.hostPort).catch((err: unknown) => {
+          if (!(err instanceof DorisError && /backend does not exist/i.test(err.detail))) throw err;
+        });
         break;
       case 'disableQuery':
         await client.setBackendQueryable(action.hostPort, false);
+        break;
+      case 'enableQuery':
+        await client.setBackendQueryable(action.hostPort, true);
         break;
       case 'dropBroker':
         await client.dropBroker(action.name, action.hostPort);
@@ -79,7 +86,7 @@ async function runSql(ctx: ActContext, action: SqlAction): Promise<void> {
         // Three statements, so a crash can leave them mixed: read all three back, and let the
         // planner finish the job from what Doris reports (it asks again while they differ).
         for (const key of balanceKeys) await client.setFrontendConfig(key, String(action.disabled));
-        const now = await readBalance(client);
+        const now = (await readSettings(client)).balance;
         const wrong = balanceKeys.filter((k) => now[k] !== action.disabled);
         if (wrong.length > 0)
           throw new Error(`Doris did not keep ${wrong.map((k) => `${k}=${action.disabled}`).join(', ')}`);

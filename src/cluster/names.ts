@@ -47,9 +47,39 @@ export const configMapName = (cluster: string, c: Component) => `${cluster}-${c}
 export const podName = (cluster: string, c: Component, ordinal: number) =>
   `${statefulSetName(cluster, c)}-${ordinal}`;
 
-/** The host a member registers under in Doris: its pod FQDN (the images force enable_fqdn_mode). */
+/**
+ * The host a member registers under in Doris with the default cluster domain: its pod FQDN (the
+ * images force enable_fqdn_mode). Doris rows are matched with memberOfHost, under any domain.
+ */
 export function memberHost(cluster: string, c: Component, namespace: string, ordinal: number): string {
   return `${podName(cluster, c, ordinal)}.${internalServiceName(cluster, c)}.${namespace}.svc.cluster.local`;
+}
+
+/**
+ * The member a registered host names, under any cluster domain: `<pod>.<cluster>-<c>-internal.
+ * <namespace>.svc.<domain>` (what `hostname -f` gives in the pod; the domain is the kubelet's,
+ * not always cluster.local). Undefined for any other host (an IP, another cluster's member).
+ */
+export function memberOfHost(
+  cluster: string,
+  namespace: string,
+  host: string,
+): { component: Component; ordinal: number } | undefined {
+  const [pod, service, ns, svc] = host.split('.');
+  if (ns !== namespace || svc !== 'svc' || pod === undefined) return undefined;
+  for (const c of components) {
+    if (service !== internalServiceName(cluster, c) || !pod.startsWith(`${statefulSetName(cluster, c)}-`))
+      continue;
+    const ordinal = ordinalOf(pod);
+    if (ordinal !== undefined && podName(cluster, c, ordinal) === pod) return { component: c, ordinal };
+  }
+  return undefined;
+}
+
+/** A host without its cluster domain (`<pod>.<svc>.<ns>.svc`), to compare pod FQDNs under any domain. */
+export function hostKey(host: string): string {
+  const labels = host.split('.');
+  return labels.length > 4 && labels[3] === 'svc' ? labels.slice(0, 4).join('.') : host;
 }
 
 /** The ordinal of a StatefulSet pod name, or undefined. */

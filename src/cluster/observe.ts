@@ -8,7 +8,7 @@ import type { Component } from '../api/v1alpha1/index.ts';
 import { DorisClient } from '../doris/client.ts';
 import type { Backend, Broker, Frontend } from '../doris/rows.ts';
 import type { KubeObject } from '../runtime/object.ts';
-import { annotationKeys, labelKeys, ordinalOf } from './names.ts';
+import { annotationKeys, hostKey, labelKeys, ordinalOf } from './names.ts';
 
 export interface PodView {
   readonly name: string;
@@ -31,6 +31,8 @@ export type DorisView =
       readonly master: string;
       /** The tablet balancing settings the rollout toggles, as the master reports them. */
       readonly balance: BalanceSettings;
+      /** `drop_backend_after_decommission`: Doris drops an emptied decommissioned BE itself. */
+      readonly dropsDecommissioned: boolean;
     }
   | { readonly known: false; readonly reason: string };
 
@@ -79,7 +81,10 @@ export function componentPods(pods: readonly KubeObject[], c: Component): PodVie
 /** Settings the observer needs to reach Doris. */
 export interface DorisAccess {
   readonly credentials: Credentials;
-  /** FQDN of FE pods -> pod IP (the operator connects to pod IPs, which resolve everywhere). */
+  /**
+   * FE pods: hostKey of their FQDN -> pod IP (the operator connects to pod IPs, which resolve
+   * everywhere). Look up with `feAddress`, which also takes a registration by IP.
+   */
   readonly feAddresses: ReadonlyMap<string, string>;
   readonly connectTimeoutMs?: number;
   readonly queryTimeoutMs?: number;
@@ -109,16 +114,16 @@ export async function observeDoris(access: DorisAccess): Promise<DorisView> {
         return { known: false, reason: `FE at ${ip} reports ${masters.length} masters` };
       }
       const masterHost = masters[0]?.host ?? '';
-      const masterIp = access.feAddresses.get(masterHost) ?? (masterHost === ip ? ip : undefined);
+      const masterIp = feAddress(access.feAddresses, masterHost);
       if (masterIp === undefined) return { known: false, reason: `master FE ${masterHost} has no pod IP` };
       master = masterIp === ip ? any : await connect(masterIp);
-      const [fes, backends, brokers, balance] = await Promise.all([
+      const [fes, backends, brokers, settings] = await Promise.all([
         master === any ? Promise.resolve(frontends) : master.showFrontends(),
         master.showBackends(),
         master.showBrokers(),
-        readBalance(master),
+        readSettings(master),
       ]);
-      return { known: true, frontends: fes, backends, brokers, master: masterHost, balance };
+      return { known: true, frontends: fes, backends, brokers, master: masterHost, ...settings };
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
     } finally {
@@ -129,17 +134,32 @@ export async function observeDoris(access: DorisAccess): Promise<DorisView> {
   return { known: false, reason: lastError };
 }
 
-/** The three balancing settings of the connected FE, in one statement. */
-export async function readBalance(client: DorisClient): Promise<BalanceSettings> {
-  const values = await client.frontendConfigs('disable_%');
+/** The pod IP of the FE Doris lists as `host` (its FQDN under any domain, or its IP). */
+export function feAddress(addresses: ReadonlyMap<string, string>, host: string): string | undefined {
+  const ip = addresses.get(hostKey(host));
+  if (ip !== undefined) return ip;
+  return [...addresses.values()].includes(host) ? host : undefined;
+}
+
+/**
+ * The FE settings the planner needs, from the connected FE in one statement (they all start with
+ * `d`): the three balancing switches and `drop_backend_after_decommission`.
+ */
+export async function readSettings(
+  client: DorisClient,
+): Promise<{ balance: BalanceSettings; dropsDecommissioned: boolean }> {
+  const values = await client.frontendConfigs('d%');
   const get = (k: string) => {
     const v = values.get(k);
     if (v === undefined) throw new Error(`FE config ${k} is missing from SHOW FRONTEND CONFIG`);
     return v === 'true';
   };
   return {
-    disable_balance: get('disable_balance'),
-    disable_tablet_scheduler: get('disable_tablet_scheduler'),
-    disable_colocate_balance: get('disable_colocate_balance'),
+    balance: {
+      disable_balance: get('disable_balance'),
+      disable_tablet_scheduler: get('disable_tablet_scheduler'),
+      disable_colocate_balance: get('disable_colocate_balance'),
+    },
+    dropsDecommissioned: get('drop_backend_after_decommission'),
   };
 }

@@ -14,6 +14,7 @@ import {
   withDefaults,
 } from '../api/v1alpha1/index.ts';
 import { builtin } from '../kube/resources.ts';
+import { isConflict } from '../kube/rest.ts';
 import { type Condition, findCondition, setCondition } from '../runtime/conditions.ts';
 import {
   done,
@@ -30,7 +31,7 @@ import { desiredCredentials, syncCredentials } from './credentials.ts';
 import { buildStatefulSet, buildSupportObjects, type ClusterRef, presentComponents } from './desired.ts';
 import { expandClaims } from './expand.ts';
 import { reportFailure, type StepBackoff, StepFailedError, stillFailing } from './failure.ts';
-import { labelKeys, memberHost } from './names.ts';
+import { hostKey, labelKeys, memberHost } from './names.ts';
 import { componentPods, type DorisView, observeDoris } from './observe.ts';
 import { plan } from './plan/index.ts';
 import { balanceIs } from './plan/rollout.ts';
@@ -67,6 +68,8 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
     return await reconcileLive(deps, ctx, cluster, latest);
   } catch (err) {
     if (err instanceof TerminalError) throw err;
+    // The optimistic lock doing its job: this pass saw an older object. Look again at once, quietly.
+    if (isConflict(err)) return requeueAfter(100, 'the cluster changed during the pass');
     await reportFailure(manager, latest.object, err);
     throw err;
   }
@@ -154,7 +157,7 @@ async function reconcileLive(
   const feAddresses = new Map(
     pods.fe
       .filter((p) => p.ip !== undefined)
-      .map((p) => [memberHost(ref.name, 'fe', ref.namespace, p.ordinal), p.ip ?? '']),
+      .map((p) => [hostKey(memberHost(ref.name, 'fe', ref.namespace, p.ordinal)), p.ip ?? '']),
   );
   const doris: DorisView = await (deps.observeDoris ?? observeDoris)({ credentials, feAddresses });
 

@@ -8,7 +8,8 @@ import { releaseOf } from '../doris/rows.ts';
 import { type Condition, type ConditionInput, setCondition } from '../runtime/conditions.ts';
 import { components } from './names.ts';
 import { balanceKeys, type DorisView } from './observe.ts';
-import { hostOf, isOutdatedPod, registrationOf, releaseOfImage } from './plan/members.ts';
+import { isOutdatedPod, releaseOfImage } from './plan/members.ts';
+import { hostOf, registrationOf } from './plan/registrations.ts';
 import type { Operation, PlanInput, Step } from './plan/types.ts';
 
 type ComponentStatus = NonNullable<DorisClusterStatus['fe']>;
@@ -23,8 +24,8 @@ const roleOf: Record<Component, MemberStatus['role']> = {
 
 function members(input: PlanInput, c: Component): MemberStatus[] {
   return (input.pods[c] ?? []).map((pod) => {
-    const host = hostOf(input, c, pod.ordinal);
-    const reg = registrationOf(input.doris, c, host);
+    const reg = registrationOf(input, c, pod.ordinal, pod.ip);
+    const host = reg?.row.host ?? hostOf(input, c, pod.ordinal);
     const base: MemberStatus = { podName: pod.name, host, role: roleOf[c] };
     if (reg === undefined) return base;
     if (reg.kind === 'fe') {

@@ -77,9 +77,16 @@ export interface PrivateEnvironment {
  * slows every Doris member down: its own control plane and simulator, so tests of other files
  * running at the same time are not affected. Call before anything else uses `testEnv()`.
  */
-export async function privateEnvironment(timing: Partial<Timing> = {}): Promise<PrivateEnvironment> {
+export async function privateEnvironment(
+  timing: Partial<Timing> = {},
+  clusterDomain?: string,
+): Promise<PrivateEnvironment> {
   const controlPlane = await ControlPlane.start();
-  const sim = await startSimulator({ kubeconfigPath: controlPlane.info.kubeconfigPath, timing });
+  const sim = await startSimulator({
+    kubeconfigPath: controlPlane.info.kubeconfigPath,
+    timing,
+    ...(clusterDomain ? { clusterDomain } : {}),
+  });
   const client = await RestClient.fromKubeconfigFile(controlPlane.info.kubeconfigPath);
   shared = Promise.resolve({ info: controlPlane.info, client });
   sharedSimulator = Promise.resolve(sim.client);

@@ -14,7 +14,7 @@ import { buildMembers, type Member, unavailable } from './members.ts';
 import { planRollout, unconfirmedRestart } from './rollout.ts';
 import { planScale, sinceMemberStart } from './scale.ts';
 import { planStaleRegistrations } from './stale.ts';
-import { type PlanInput, pollMs, type Step } from './types.ts';
+import { continuing, type PlanInput, pollMs, type Step } from './types.ts';
 
 export type { Member } from './members.ts';
 export type { Operation, PlanInput, SqlAction, Step } from './types.ts';
@@ -35,10 +35,10 @@ export function plan(input: PlanInput): Step | undefined {
   return gate(input, members, next);
 }
 
-/** Steps that take a member (or tablet movement) away; growth and cancelling a decommission are not. */
+/** Steps that take a member (or tablet movement) away; growth, and undoing a scale-in, are not. */
 export function isDisruptive(step: Step): boolean {
   if (step.kind === 'deletePod') return true;
-  if (step.kind === 'sql') return step.action.op !== 'cancelDecommission';
+  if (step.kind === 'sql') return step.action.op !== 'cancelDecommission' && step.action.op !== 'enableQuery';
   return step.kind === 'scale' && step.operation !== undefined;
 }
 
@@ -48,7 +48,11 @@ function subjectOf(step: Step): string | undefined {
   return step.kind === 'wait' ? undefined : step.operation?.member;
 }
 
-/** Holds a disruptive step while any other member that should be up is down (S4). */
+/**
+ * Holds a disruptive step while any other member that should be up is down (S4). The wait is
+ * recorded as the operation (the restart still awaited, or the held step itself), so that past
+ * memberTimeoutSeconds the cluster reports Degraded instead of waiting in silence.
+ */
 function gate(input: PlanInput, members: readonly Member[], step: Step | undefined): Step | undefined {
   if (step === undefined || !isDisruptive(step)) return step;
   const down = unavailable(members, subjectOf(step));
@@ -56,26 +60,26 @@ function gate(input: PlanInput, members: readonly Member[], step: Step | undefin
   const names = down.map((m) => `${m.name} (${m.down})`).join(', ');
   const op = input.operation;
   const awaited = down.find((m) => m.name === op?.member);
-  const elapsed = awaited === undefined ? 0 : sinceMemberStart(input, awaited.name);
+  const held = step.kind === 'wait' ? undefined : step.operation;
+  const operation =
+    op !== undefined && awaited !== undefined
+      ? continuing(op, `waiting for ${awaited.name}: ${awaited.down}`)
+      : held && {
+          type: held.type,
+          component: held.component,
+          ...(held.member ? { member: held.member } : {}),
+          message: `${held.message} waits until ${names} is up`,
+        };
+  const timed = operation?.member;
+  const elapsed = timed === undefined ? 0 : sinceMemberStart(input, timed);
   return {
     kind: 'wait',
     reason: `${step.reason} waits until every member is up: ${names} down`,
     afterMs: pollMs,
-    ...(op !== undefined && awaited !== undefined
-      ? {
-          operation: {
-            type: op.type,
-            component: op.component,
-            member: awaited.name,
-            ...(op.podUid ? { podUid: op.podUid } : {}),
-            ...(op.lastStartTime ? { lastStartTime: op.lastStartTime } : {}),
-            message: `waiting for ${awaited.name}: ${awaited.down}`,
-          },
-        }
-      : {}),
+    ...(operation ? { operation } : {}),
     ...(elapsed > input.spec.rollout.memberTimeoutSeconds * 1000
       ? {
-          problem: `${awaited?.name} is still down after ${Math.round(elapsed / 1000)} s (${awaited?.down}); nothing else moves (spec.rollout.memberTimeoutSeconds)`,
+          problem: `${operation?.message} for ${Math.round(elapsed / 1000)} s; nothing else moves (spec.rollout.memberTimeoutSeconds)`,
         }
       : {}),
   };

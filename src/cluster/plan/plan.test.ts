@@ -102,6 +102,7 @@ function input(shape: Shape, over: Partial<PlanInput> = {}): PlanInput {
     brokers: [],
     master: host('fe', 0),
     balance: balanceOff,
+    dropsDecommissioned: true,
   };
   return {
     cluster: 'doris',
@@ -210,10 +211,20 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
     want: 'wait PROBLEM',
   },
   {
-    name: 'decommissioned with 0 tablets but row kept: drop the empty row',
+    name: 'decommissioned and empty: Doris drops the row itself (drop_backend_after_decommission)',
     input: withBackends(input({ be: 4, specBe: 3 }), (b) =>
       b.host === host('be', 3) ? { ...b, decommissioned: true, tabletNum: 0 } : b,
     ),
+    want: 'wait',
+  },
+  {
+    name: 'decommissioned and empty, drop_backend_after_decommission=false: DROPP the empty row',
+    input: (() => {
+      const i = withBackends(input({ be: 4, specBe: 3 }), (b) =>
+        b.host === host('be', 3) ? { ...b, decommissioned: true, tabletNum: 0 } : b,
+      );
+      return i.doris.known ? { ...i, doris: { ...i.doris, dropsDecommissioned: false } } : i;
+    })(),
     want: 'sql dropBackend doris-be-3',
   },
   {
@@ -267,6 +278,13 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
       (b) => (b.host === host('cn', 1) ? { ...b, queryDisabled: true } : b),
     ),
     want: 'wait',
+  },
+  {
+    name: 'a drained CN wanted again (scale-in undone) serves queries and loads again',
+    input: withBackends(input({ cn: 2, specCn: 2 }), (b) =>
+      b.host === host('cn', 1) ? { ...b, queryDisabled: true, loadDisabled: true } : b,
+    ),
+    want: 'sql enableQuery doris-cn-1',
   },
   {
     name: 'CN drained: DROPP (it holds no tablets)',
@@ -437,6 +455,13 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
     want: 'wait',
   },
   {
+    name: 'a scale-in held by a down BE past the member timeout: Degraded, still held',
+    input: withBackends(input({ be: 4, specBe: 3 }, { operation: opOn('doris-be-3', 31) }), (b) =>
+      b.host === host('be', 0) ? { ...b, alive: false } : b,
+    ),
+    want: 'wait PROBLEM',
+  },
+  {
     name: 'the member a scale-in is about may be down (its row is gone): shrink',
     input: (() => {
       const i = withPods(input({ be: 4, specBe: 3 }), 'be', (ps) =>
@@ -477,6 +502,44 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
       return i.doris.known ? { ...i, doris: { ...i.doris, balance: balanceOn } } : i;
     })(),
     want: 'wait',
+  },
+  {
+    name: 'members registered under another cluster domain are matched: BE scale-in decommissions (S1)',
+    input: (() => {
+      const i = input({ be: 4, specBe: 3 });
+      const other = (h: string) => h.replace('.cluster.local', '.example.local');
+      return i.doris.known
+        ? {
+            ...i,
+            doris: {
+              ...i.doris,
+              master: other(i.doris.master),
+              frontends: i.doris.frontends.map((f) => ({ ...f, host: other(f.host) })),
+              backends: i.doris.backends.map((b) => ({ ...b, host: other(b.host) })),
+            },
+          }
+        : i;
+    })(),
+    want: 'sql decommission doris-be-3',
+  },
+  {
+    name: 'a backend row no member matches blocks every BE removal (unknown is not absent, S3)',
+    input: (() => {
+      const i = input({ be: 4, specBe: 3 });
+      return i.doris.known
+        ? {
+            ...i,
+            doris: {
+              ...i.doris,
+              backends: [
+                ...i.doris.backends.filter((b) => b.host !== host('be', 3)),
+                be('be', 3, { host: '10.9.9.9' }),
+              ],
+            },
+          }
+        : i;
+    })(),
+    want: 'wait PROBLEM',
   },
   {
     name: 'a stray observer registration is dropped',

@@ -14,7 +14,7 @@ import type { Component } from '../../api/v1alpha1/index.ts';
 import { type BalanceSettings, balanceKeys } from '../observe.ts';
 import { type Member, releaseOfImage } from './members.ts';
 import { sinceMemberStart } from './scale.ts';
-import { type PlanInput, pollMs, type Step } from './types.ts';
+import { continuing, type PlanInput, pollMs, type Step } from './types.ts';
 
 /** The Doris upgrade order of the components. */
 export const rolloutOrder: readonly Component[] = ['be', 'cn', 'fe', 'broker'];
@@ -141,18 +141,7 @@ function waitFor(input: PlanInput, m: Member): Step {
     kind: 'wait',
     reason: message,
     afterMs: pollMs,
-    ...(op !== undefined
-      ? {
-          operation: {
-            type: op.type,
-            component: m.component,
-            member: m.name,
-            ...(op.podUid ? { podUid: op.podUid } : {}),
-            ...(op.lastStartTime ? { lastStartTime: op.lastStartTime } : {}),
-            message,
-          },
-        }
-      : {}),
+    ...(op !== undefined ? { operation: continuing(op, message) } : {}),
     ...(elapsed > input.spec.rollout.memberTimeoutSeconds * 1000
       ? {
           problem: `${m.name} is not back after ${Math.round(elapsed / 1000)} s (${m.down}); the rollout stops here (spec.rollout.memberTimeoutSeconds)`,

@@ -10,7 +10,7 @@
  * Scaling back up while a BE is still decommissioning cancels the decommission and keeps the pod.
  */
 import type { Component } from '../../api/v1alpha1/index.ts';
-import { hostOf, hostPort, registrationOf } from './members.ts';
+import { hostPort, registrationOf, unknownRegistrations } from './registrations.ts';
 import { type PlanInput, pollMs, type Step } from './types.ts';
 
 /** How long a compute node gets to finish running queries after new ones stop reaching it. */
@@ -34,6 +34,10 @@ export function planScale(input: PlanInput, c: Component): Step | undefined {
     const cancel = planCancelDecommission(input, desired);
     if (cancel !== undefined) return cancel;
   }
+  if (c === 'cn') {
+    const enable = planServeAgain(input, desired);
+    if (enable !== undefined) return enable;
+  }
   if (desired > sts.replicas) {
     return {
       kind: 'scale',
@@ -55,7 +59,8 @@ export function planScale(input: PlanInput, c: Component): Step | undefined {
 function planCancelDecommission(input: PlanInput, desired: number): Step | undefined {
   if (!input.doris.known) return undefined;
   for (let ordinal = 0; ordinal < desired; ordinal++) {
-    const reg = registrationOf(input.doris, 'be', hostOf(input, 'be', ordinal));
+    const pod = input.pods.be.find((p) => p.ordinal === ordinal);
+    const reg = registrationOf(input, 'be', ordinal, pod?.ip);
     if (reg?.kind === 'be' && reg.row.decommissioned && reg.row.tabletNum > 0) {
       const member = `${input.cluster}-be-${ordinal}`;
       return {
@@ -69,6 +74,31 @@ function planCancelDecommission(input: PlanInput, desired: number): Step | undef
         },
       };
     }
+  }
+  return undefined;
+}
+
+/**
+ * A compute node the operator drained (queries and loads off, both set by the scale-in) that is
+ * wanted again (scale-in undone, or restarted before its drop) serves again: no Doris script
+ * re-enables it (be_entrypoint.sh does not), so without this it would stay idle for good.
+ */
+function planServeAgain(input: PlanInput, desired: number): Step | undefined {
+  for (let ordinal = 0; ordinal < desired; ordinal++) {
+    const pod = input.pods.cn.find((p) => p.ordinal === ordinal);
+    const reg = registrationOf(input, 'cn', ordinal, pod?.ip);
+    if (reg?.kind !== 'be' || !reg.row.queryDisabled || !reg.row.loadDisabled) continue;
+    const member = `${input.cluster}-cn-${ordinal}`;
+    return {
+      kind: 'sql',
+      action: { op: 'enableQuery', hostPort: hostPort('cn', reg.row.host) },
+      reason: `${member} is wanted again`,
+      event: {
+        type: 'Normal',
+        reason: 'ComputeNodeServing',
+        note: `Queries and loads reach ${member} again: cn.replicas is ${desired}`,
+      },
+    };
   }
   return undefined;
 }
@@ -99,9 +129,22 @@ function planScaleIn(input: PlanInput, c: Component, ordinal: number, desired: n
   if (input.spec.rollout.paused) {
     return { kind: 'wait', reason: `scale-in of ${member} is paused (spec.rollout.paused)`, afterMs: 30_000 };
   }
-  const host = hostOf(input, c, ordinal);
-  const reg = registrationOf(input.doris, c, host);
+  // Unknown is not absent (S3): a row no member matches may be this very member under a name the
+  // operator does not understand (another cluster domain); removing a pod then could lose data (S1).
+  const unknown = unknownRegistrations(input, c);
+  if (unknown.length > 0) {
+    const hosts = unknown.map((r) => r.row.host).join(', ');
+    return {
+      kind: 'wait',
+      reason: `scale-in of ${c} waits: Doris lists ${hosts}, which no member matches`,
+      afterMs: 30_000,
+      problem: `Doris lists ${hosts}, which matches no member of this cluster; nothing of ${c} is removed until that registration is explained or dropped`,
+    };
+  }
+  const pod = (input.pods[c] ?? []).find((p) => p.ordinal === ordinal);
+  const reg = registrationOf(input, c, ordinal, pod?.ip);
   if (reg === undefined) return shrink;
+  const host = reg.row.host;
   const op = (message: string) => ({ type: 'ScaleIn' as const, component: c, member, message });
 
   if (reg.kind === 'fe') {
@@ -146,6 +189,16 @@ function planScaleIn(input: PlanInput, c: Component, ordinal: number, desired: n
         note: `Decommissioning ${member}: moving its ${be.tabletNum} tablets to other backends`,
       },
       operation: op(`decommissioning ${member}: ${be.tabletNum} tablets to move`),
+    };
+  }
+  if (be.tabletNum === 0 && input.doris.dropsDecommissioned) {
+    // Doris drops the row itself at its next alter cycle (10 s), once no group-commit WAL is
+    // pending: a DROPP here would skip that check.
+    return {
+      kind: 'wait',
+      reason: `${member} is decommissioned and empty; Doris drops it at its next cycle`,
+      afterMs: pollMs,
+      operation: op(`waiting for Doris to drop the emptied ${member}`),
     };
   }
   if (be.tabletNum === 0) {

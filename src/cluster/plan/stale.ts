@@ -4,7 +4,7 @@
  * safe way for each kind. A BE that still holds tablets is decommissioned, never dropped (S1).
  */
 import type { Component } from '../../api/v1alpha1/index.ts';
-import { hostPort, strayRegistrations } from './members.ts';
+import { hostPort, strayRegistrations } from './registrations.ts';
 import type { PlanInput, Step } from './types.ts';
 
 export function planStaleRegistrations(input: PlanInput, c: Component): Step | undefined {

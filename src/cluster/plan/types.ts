@@ -44,6 +44,7 @@ export type SqlAction =
   | { readonly op: 'dropFrontend'; readonly role: 'FOLLOWER' | 'OBSERVER'; readonly hostPort: string }
   | { readonly op: 'dropBackend'; readonly hostPort: string }
   | { readonly op: 'disableQuery'; readonly hostPort: string }
+  | { readonly op: 'enableQuery'; readonly hostPort: string }
   | { readonly op: 'dropBroker'; readonly name: string; readonly hostPort: string }
   | { readonly op: 'setBalance'; readonly disabled: boolean };
 
@@ -62,6 +63,18 @@ export interface OperationUpdate {
   readonly podUid?: string;
   readonly lastStartTime?: string;
   readonly message: string;
+}
+
+/** The recorded operation kept as it is, with a new message: a wait inside it. */
+export function continuing(op: Operation, message: string): OperationUpdate {
+  return {
+    type: op.type,
+    component: op.component,
+    ...(op.member ? { member: op.member } : {}),
+    ...(op.podUid ? { podUid: op.podUid } : {}),
+    ...(op.lastStartTime ? { lastStartTime: op.lastStartTime } : {}),
+    message,
+  };
 }
 
 export type Step =

@@ -6,7 +6,7 @@
  *   (pod 0 for `masterProbeMs`, then founds a cluster alone; others for `joinProbeMs`, then exit 1
  *   and are restarted), creates the management account, adds itself as FOLLOWER when
  *   ELECT_NUMBER > ordinal (else OBSERVER) unless already listed, and starts with `--helper`.
- * - BE: `MODIFY BACKEND` when SHOW BACKENDS lists it, else `ADD BACKEND`, then starts.
+ * - BE: `ADD BACKEND` unless SHOW BACKENDS lists it, then starts (nothing re-enables a drained node).
  * - Broker: `ADD BROKER` unless SHOW BROKER lists it, then starts.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -83,14 +83,8 @@ async function registerAndStart(sim: Simulator, m: Member, signal: AbortSignal):
     if (target !== undefined) {
       const shown = clientSql(sim, m, target, isBe ? 'SHOW BACKENDS' : 'SHOW BROKER');
       const listed = shown.rows?.some((r) => r.Host === m.spec.host || r.Host === m.spec.ip) ?? false;
-      if (listed && isBe) {
-        clientSql(
-          sim,
-          m,
-          target,
-          `ALTER SYSTEM MODIFY BACKEND "${hostPort}" SET ("disable_query"="false","disable_load"="false")`,
-        );
-      }
+      // be_entrypoint.sh (branch-2.1 and 3.0) only checks that it is listed: a drained node stays
+      // drained across restarts (docker/runtime/be/resource/be_entrypoint.sh).
       if (listed) break;
       if (shown.rows !== undefined) {
         ensureAccount(sim, m, target);

@@ -19,6 +19,8 @@ export { startStandalone } from './standalone.ts';
 export interface StartOptions {
   readonly kubeconfigPath: string;
   readonly timing?: Partial<Timing>;
+  /** The cluster domain members' FQDNs end with (the kubelet's). @default 'cluster.local' */
+  readonly clusterDomain?: string;
   /** Control API port on 127.0.0.1. @default 0 (any free port) */
   readonly controlPort?: number;
 }
@@ -37,7 +39,7 @@ export async function startSimulator(opts: StartOptions): Promise<RunningSimulat
     resolve: serviceResolver(kube),
     ...(opts.timing ? { timing: opts.timing } : {}),
   });
-  const watcher = new PodWatcher(kube, sim);
+  const watcher = new PodWatcher(kube, sim, opts.clusterDomain);
   const control = new ControlServer(sim);
   sim.start();
   await watcher.start();

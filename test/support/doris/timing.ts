@@ -23,6 +23,8 @@ export interface Timing {
   readonly processStartMs: number;
   /** The kubelet's readiness probe period: how soon a pod's Ready condition follows its process. */
   readonly readinessProbeMs: number;
+  /** The master's alter daemon period, which drops emptied decommissioned backends (Doris: 10 s). */
+  readonly alterCycleMs: number;
 }
 
 export const realTiming: Timing = {
@@ -35,6 +37,7 @@ export const realTiming: Timing = {
   retryMs: 1000,
   processStartMs: 15_000,
   readinessProbeMs: 5000,
+  alterCycleMs: 10_000,
 };
 
 /** Settings for tests: a tick of 100 ms, entrypoint waits of about a second. */
@@ -50,4 +53,5 @@ export const fastTiming: Timing = {
   // new value (a real FE or BE takes 10 s and more to start, never less than a second).
   processStartMs: 1000,
   readinessProbeMs: 200,
+  alterCycleMs: 1000,
 };

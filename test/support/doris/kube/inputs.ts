@@ -38,9 +38,12 @@ const expand = (text: string, env: Readonly<Record<string, string>>): string =>
 
 export class PodInputs {
   private readonly client: RestClient;
+  private readonly clusterDomain: string;
 
-  constructor(client: RestClient) {
+  /** @param clusterDomain the kubelet's cluster domain, which `hostname -f` ends with. */
+  constructor(client: RestClient, clusterDomain = 'cluster.local') {
     this.client = client;
+    this.clusterDomain = clusterDomain;
   }
 
   /** The member spec of a Running Doris pod; undefined for other pods. */
@@ -67,10 +70,13 @@ export class PodInputs {
     const password = await this.mountedFile(pod, container, '/etc/basic_auth', 'password', 'secret');
 
     const hostname = pod.spec.hostname ?? pod.metadata.name;
+    // `hostname -f`, from the /etc/hosts the kubelet writes with its cluster domain; the scripts
+    // take POD_FQDN instead when the pod sets it.
     const fqdn =
-      pod.spec.subdomain === undefined
+      env.POD_FQDN ??
+      (pod.spec.subdomain === undefined
         ? hostname
-        : `${hostname}.${pod.spec.subdomain}.${ns}.svc.cluster.local`;
+        : `${hostname}.${pod.spec.subdomain}.${ns}.svc.${this.clusterDomain}`);
     // fe_entrypoint.sh appends enable_fqdn_mode=true when fe.conf lacks it; the BE follows HOST_TYPE.
     const useFqdn = kind === 'fe' ? (conf.enable_fqdn_mode ?? 'true') === 'true' : env.HOST_TYPE !== 'IP';
 

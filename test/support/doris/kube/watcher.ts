@@ -34,10 +34,10 @@ export class PodWatcher {
   private loop: Promise<void> | undefined;
   private probing: Promise<void> | undefined;
 
-  constructor(client: RestClient, sim: Simulator) {
+  constructor(client: RestClient, sim: Simulator, clusterDomain?: string) {
     this.client = client;
     this.sim = sim;
-    this.inputs = new PodInputs(client);
+    this.inputs = new PodInputs(client, clusterDomain);
   }
 
   /** Resolves after the first list has been handled. */

@@ -148,7 +148,7 @@ export class DorisCluster {
     this.elect(now);
     if (this.frontends.master === undefined) return;
     heartbeat(this, now);
-    schedule(this);
+    schedule(this, now);
     this.jobs.tick({
       now,
       ticksPerState: this.timing().jobTicksPerState,

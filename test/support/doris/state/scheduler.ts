@@ -2,12 +2,20 @@
  * The tablet scheduler and the decommission daemon. Replicas leave a decommissioned backend at the
  * configured rate, each to the least loaded schedulable backend of its tag that does not hold the
  * tablet yet; when none exists (three backends, three replicas) the decommission stalls, as in Doris.
- * A backend left with no tablet is dropped, unless `drop_backend_after_decommission=false`.
  * Replicas lost with a backend's storage are re-created the same way.
+ *
+ * A decommissioned backend left with no tablet is dropped by the master's alter daemon
+ * (`SystemHandler.runAlterJobV2`, every `FeConstants.default_scheduler_interval_millisecond` =
+ * 10 s: fe/fe-core/src/main/java/org/apache/doris/alter/SystemHandler.java L85-115, branch-2.1 and
+ * 3.0), only when `drop_backend_after_decommission` is true; until then the row shows
+ * SystemDecommissioned=true with TabletNum 0. (The group-commit WAL gate is not modelled.)
  */
 import type { DorisCluster } from './cluster.ts';
 
-export function schedule(cluster: DorisCluster): void {
+/** When each cluster's alter daemon runs next. */
+const nextAlterCycle = new WeakMap<DorisCluster, number>();
+
+export function schedule(cluster: DorisCluster, now = Date.now()): void {
   const { catalog, backends } = cluster;
   const config = cluster.masterConfig();
   if (!config.bool('disable_tablet_scheduler')) {
@@ -47,6 +55,12 @@ export function schedule(cluster: DorisCluster): void {
     }
   }
 
+  const due = nextAlterCycle.get(cluster) ?? now + cluster.timing().alterCycleMs;
+  if (now < due) {
+    nextAlterCycle.set(cluster, due);
+    return;
+  }
+  nextAlterCycle.set(cluster, now + cluster.timing().alterCycleMs);
   if (!config.bool('drop_backend_after_decommission')) return;
   for (const be of backends.list.filter((b) => b.decommissioned)) {
     if (catalog.replicasOn(be.id) > 0) continue;
