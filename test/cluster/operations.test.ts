@@ -124,3 +124,48 @@ test('compute nodes are drained before DROPP; brokers are dropped before their p
   assert.ok(Date.now() - started < 120_000);
   await waitReady(ns, 'doris');
 });
+
+test('a drained compute node that is wanted again serves queries and loads again', async (t) => {
+  const ns = await newNamespace(t, 'cn-again');
+  await startOperator(t, ns);
+  const sim = await simulator();
+  await createCluster(ns, 'doris', {
+    version: '2.1.7',
+    fe: { replicas: 1 },
+    be: { replicas: 1 },
+    cn: { replicas: 2 },
+  });
+  await waitReady(ns, 'doris', 120_000);
+  const since = await logMark();
+  await patchSpec(ns, 'doris', { cn: { replicas: 1 } });
+  const drained = await eventually(
+    async () =>
+      (await namespaceLog(ns, since)).find(
+        (e) => e.kind === 'statement' && /disable_query.*true/.test(e.text) && e.text.includes('doris-cn-1.'),
+      ),
+    { timeoutMs: 60_000, what: 'cn-1 drained' },
+  );
+  // The scale-in is undone during the drain; the pod also restarts (no script re-enables it).
+  await patchSpec(ns, 'doris', { cn: { replicas: 2 } });
+  await sim.restart(`${ns}/doris-cn-1`);
+  const back = await eventually(
+    async () =>
+      (await namespaceLog(ns, drained.seq)).find(
+        (e) =>
+          e.kind === 'statement' &&
+          !e.error &&
+          /disable_query"?'?\s*=\s*"?'?false/.test(e.text) &&
+          e.text.includes('doris-cn-1.'),
+      ),
+    { timeoutMs: 60_000, what: 'cn-1 enabled again by the operator' },
+  );
+  assert.ok(back.source.startsWith('mysql'), 'the operator, not a script, re-enabled it');
+  const dc = await waitReady(ns, 'doris');
+  assert.equal(dc.status?.cn?.ready, '2/2');
+  const cluster = await sim.cluster(`${ns}/doris-fe`);
+  assert.ok(cluster, 'the simulator knows the cluster');
+  assert.ok(
+    !(await namespaceLog(ns, since)).some((e) => e.kind === 'statement' && /DROPP/.test(e.text)),
+    'cn-1 was never dropped',
+  );
+});

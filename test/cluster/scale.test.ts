@@ -15,6 +15,7 @@ import {
   logMark,
   namespaceLog,
   patchSpec,
+  sqlOn,
   startOperator,
   waitReady,
 } from './support.ts';
@@ -63,6 +64,35 @@ test('BE scale-in: decommission, wait for the tablets to move, then remove the p
   );
   const tablets = (await sim.cluster(key))?.backends.reduce((n, b) => n + b.tablets, 0);
   assert.equal(tablets, 36, 'no replica lost: 12 tablets x 3 replicas');
+  assert.ok(
+    !log.some((e) => e.kind === 'statement' && /DROPP/.test(e.text)),
+    'Doris dropped the emptied backend itself (drop_backend_after_decommission): no DROPP skipping its checks',
+  );
+});
+
+test('with drop_backend_after_decommission=false the emptied row stays, and the operator drops it', async (t) => {
+  const ns = await newNamespace(t, 'keep-row');
+  await startOperator(t, ns);
+  const { key, host } = await backendsWithTablets(t, ns);
+  const sql = await sqlOn(t, ns, 'doris');
+  await sql(`ADMIN SET FRONTEND CONFIG ('drop_backend_after_decommission' = 'false')`);
+  const sim = await simulator();
+  const since = await logMark();
+  await patchSpec(ns, 'doris', { be: { replicas: 3 } });
+  await eventually(async () => (await podNames(ns, 'be')).length === 3, {
+    timeoutMs: 90_000,
+    what: 'be-3 removed',
+  });
+  const log = await namespaceLog(ns, since);
+  const dropp = log.findIndex((e) => e.kind === 'statement' && /DROPP/.test(e.text) && e.text.includes(host));
+  const podGone = log.findIndex((e) => e.kind === 'pod' && e.member === `${ns}/doris-be-3`);
+  assert.ok(dropp >= 0 && podGone > dropp, 'DROPP of the empty row, then the pod');
+  assert.ok(!log.some((e) => e.text.includes('decommissioned and dropped')), 'Doris kept the row');
+  assert.equal(
+    (await sim.cluster(key))?.backends.reduce((n, b) => n + b.tablets, 0),
+    36,
+    'no replica lost',
+  );
 });
 
 test('a stalled decommission keeps the pod; scaling back up cancels it (S1)', async (t) => {
