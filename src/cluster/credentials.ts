@@ -87,9 +87,15 @@ export async function syncCredentials(
   };
   const first = await login(feIp, desired);
   if (first.ok) {
-    await first.client.close();
-    if (confirmed?.user !== desired.user || confirmed.password !== desired.password)
-      await remember(manager, ref, desired);
+    const isNew = confirmed?.user !== desired.user || confirmed.password !== desired.password;
+    try {
+      // Checked once per new account: 3.0 entrypoints create it with NODE_PRIV only, and observing
+      // Doris (SHOW FRONTEND CONFIG) and every ALTER SYSTEM / ADMIN SET need ADMIN_PRIV as well.
+      if (isNew) await ensurePrivileges(first.client, feIp, desired, confirmed);
+    } finally {
+      await first.client.close();
+    }
+    if (isNew) await remember(manager, ref, desired);
     return desired;
   }
   if (!first.denied) return desired; // unreachable: the observation will say so
@@ -129,6 +135,43 @@ export async function syncCredentials(
     return desired;
   }
   return confirmed ?? desired;
+}
+
+/** Global privileges the operator's account needs (as SHOW GRANTS names them). */
+const neededPrivileges = ['Node_priv', 'Admin_priv'] as const;
+
+/** Grants what the account lacks, as root (still without a password) or the last confirmed account. */
+async function ensurePrivileges(
+  client: DorisClient,
+  feIp: string,
+  desired: Credentials,
+  confirmed: Credentials | undefined,
+): Promise<void> {
+  if (desired.user === 'root' || desired.user === 'admin') return; // built-in, with every privilege
+  const rows = await client.query('SHOW GRANTS');
+  const held = rows.map((r) => `${r.GlobalPrivs ?? ''},${r.Roles ?? ''}`).join(',');
+  if (/\b(operator|admin)\b/.test(held)) return; // the built-in roles hold both
+  const missing = neededPrivileges.filter((p) => !held.includes(p));
+  if (missing.length === 0) return;
+  const privileges = missing.map((p) => p.toUpperCase()).join(', ');
+  const grantors = [{ user: 'root', password: '' }, confirmed].filter(
+    (c): c is Credentials => c !== undefined && c.user !== desired.user,
+  );
+  for (const c of grantors) {
+    const attempt = await login(feIp, c);
+    if (!attempt.ok) continue;
+    try {
+      await attempt.client.query(`GRANT ${privileges} ON *.*.* TO ?@'%'`, [desired.user]);
+      return;
+    } catch {
+      // This account may not grant: try the next one.
+    } finally {
+      await attempt.client.close();
+    }
+  }
+  throw new Error(
+    `spec.authSecretRef: the Doris account ${desired.user} lacks ${privileges}, which the operator needs, and no account it can log in as may grant them: run GRANT ${privileges} ON *.*.* TO '${desired.user}'@'%'`,
+  );
 }
 
 async function remember(manager: Manager, ref: ClusterRef, c: Credentials): Promise<void> {

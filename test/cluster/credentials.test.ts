@@ -8,8 +8,16 @@ import { test } from 'node:test';
 import mysql from 'mysql2/promise';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
-import { eventually, newNamespace, testEnv } from '../support/env.ts';
-import { createCluster, getCluster, patchSpec, startOperator, waitReady } from './support.ts';
+import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
+import {
+  createCluster,
+  getCluster,
+  logMark,
+  namespaceLog,
+  patchSpec,
+  startOperator,
+  waitReady,
+} from './support.ts';
 
 async function canLogin(ns: string, user: string, password: string): Promise<boolean> {
   const { client } = await testEnv();
@@ -98,3 +106,44 @@ test('the account follows the auth Secret, new members keep joining, and passwor
   }
   assert.ok(logs.length > 0, 'the logs were captured');
 });
+
+for (const version of ['2.1.7', '3.0.3']) {
+  test(`${version}: a non-root account gets the privileges the operator needs, and the cluster reaches Ready`, async (t) => {
+    const ns = await newNamespace(t, `acct-${version.replace(/\./g, '')}`);
+    const { client } = await testEnv();
+    const sim = await simulator();
+    await client.request({
+      method: 'POST',
+      path: collectionPath(builtin.Secret, ns),
+      body: {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'doris-auth' },
+        type: 'kubernetes.io/basic-auth',
+        stringData: { username: 'k8sop', password: 'k8sop-Pa55' },
+      },
+    });
+    await createCluster(ns, 'doris', {
+      version,
+      authSecretRef: { name: 'doris-auth' },
+      fe: { replicas: 1 },
+      be: { replicas: 1 },
+    });
+    // Before the operator runs: the 3.0 scripts create k8sop with NODE_PRIV only; 2.1 ones nothing.
+    await eventually(async () => (await sim.cluster(`${ns}/doris-fe`))?.backends.length === 1, {
+      timeoutMs: 60_000,
+      what: 'the BE registered by its entrypoint',
+    });
+    const since = await logMark();
+    await startOperator(t, ns);
+    await waitReady(ns, 'doris', 90_000);
+    assert.equal(await canLogin(ns, 'k8sop', 'k8sop-Pa55'), true);
+    const grants = (await namespaceLog(ns, since)).filter(
+      (e) => e.kind === 'statement' && /^GRANT/i.test(e.text) && !e.error,
+    );
+    assert.ok(
+      grants.some((e) => /ADMIN_PRIV/.test(e.text)),
+      `the operator granted ADMIN_PRIV: ${grants.map((e) => e.text).join(' | ')}`,
+    );
+  });
+}

@@ -59,9 +59,17 @@ test('root and admin start without a password; SET PASSWORD, CREATE USER and GRA
   assert.equal((await loginError(fe.spec.ip, 'root', '123456')).errno, 1045);
 });
 
-test('the entrypoints create USER with NODE_PRIV while root has no password, and log in with it once root has one', async (t) => {
+test('2.1 entrypoints create no account: USER and PASSWD are only used to log in', async (t) => {
+  const c = await standalone(t, { fe: 2, be: 1, env: { USER: 'k8sop', PASSWD: 'k8s-secret' } });
+  const fe0 = c.fes[0];
+  assert.ok(fe0);
+  const root = await connect(t, fe0);
+  assert.deepEqual(await root.rows("SHOW GRANTS FOR 'k8sop'@'%'"), []);
+});
+
+test('3.0 entrypoints create USER with NODE_PRIV while root has no password, and log in with it once root has one', async (t) => {
   const env = { USER: 'k8sop', PASSWD: 'k8s-secret' };
-  const c = await standalone(t, { fe: 2, be: 1, env });
+  const c = await standalone(t, { fe: 2, be: 1, env, version: '3.0.3' });
   const [fe0, fe1] = c.fes;
   assert.ok(fe0 && fe1);
   const root = await connect(t, fe0);

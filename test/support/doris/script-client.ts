@@ -48,6 +48,9 @@ export async function findMasterThrough(sim: Simulator, m: Member): Promise<Memb
 
 /** The scripts' account step: with PASSWD set and root still passwordless, create USER with NODE_PRIV. */
 export function ensureAccount(sim: Simulator, m: Member, target: Member): void {
+  // Only the 3.0 scripts create it (with NODE_PRIV only); branch-2.1's create no account at all
+  // (shared/reference/simulator-fidelity.md §4.3, docker/runtime/{fe,be}/resource/*_entrypoint.sh).
+  if (m.spec.version.profile !== '3.0') return;
   const creds = credentialsOf(m);
   const mine = creds[1];
   if (mine === undefined || mine.user === 'root' || mine.password === '') return;
