@@ -124,6 +124,14 @@ export async function syncCredentials(
     } finally {
       await attempt.client.close();
     }
+    const confirmedNow = await login(feIp, desired);
+    if (confirmedNow.ok) {
+      try {
+        await ensurePrivileges(confirmedNow.client, feIp, desired, c);
+      } finally {
+        await confirmedNow.client.close();
+      }
+    }
     await remember(manager, ref, desired);
     await manager.events.record(
       cluster,

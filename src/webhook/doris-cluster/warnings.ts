@@ -20,7 +20,8 @@ export function warnRisks(spec: Spec, facts: Facts, out: Collector): void {
     out.warn(
       'spec.be.replicas',
       `${spec.be.replicas} BE(s) are fewer than the default replication number ${DEFAULT_REPLICATION}: ` +
-        `tables need "replication_num" = "${spec.be.replicas}"`,
+        `tables need "replication_num" = "${spec.be.replicas}", and Doris refuses to decommission a BE while a ` +
+        'table (its internal statistics tables hold 3 replicas once it had 3 BEs) has more replicas than BEs would remain',
     );
   }
   for (const [c, s] of presentComponents(spec)) {
