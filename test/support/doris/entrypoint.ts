@@ -11,7 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Member } from './member.ts';
-import { clientSql, ensureAccount, findMasterThrough, readyFrontendsFor } from './script-client.ts';
+import { clientSql, ensureAccount, findMasterThrough } from './script-client.ts';
 import type { Simulator } from './simulator.ts';
 
 class Crash extends Error {}
@@ -73,14 +73,21 @@ async function feEntrypoint(sim: Simulator, m: Member, signal: AbortSignal): Pro
   await sim.startFrontend(m, cluster.key, fe.name, signal);
 }
 
+/**
+ * be_entrypoint.sh / broker_entrypoint.sh registration (2.1 L146-200, same in 3.0): with a master,
+ * ADD until listed, giving up after 60 s and starting anyway; with no master it loops forever
+ * (`sleep 2`, no timeout), so the process never starts.
+ */
 async function registerAndStart(sim: Simulator, m: Member, signal: AbortSignal): Promise<void> {
-  const deadline = Date.now() + sim.timing.registerTimeoutMs;
+  let deadline = Number.POSITIVE_INFINITY;
   const isBe = m.spec.kind === 'be';
   const hostPort = `${m.spec.host}:${isBe ? m.ports.heartbeat : m.ports.brokerIpc}`;
   const brokerName = m.spec.env.BROKER_NAME ?? 'broker';
   while (!signal.aborted && Date.now() < deadline) {
-    const target = (await readyFrontendsFor(sim, m))[0];
+    // Only an FE that lists a master answers (a follower forwards to the master, and fails without one).
+    const target = await findMasterThrough(sim, m);
     if (target !== undefined) {
+      if (deadline === Number.POSITIVE_INFINITY) deadline = Date.now() + sim.timing.registerTimeoutMs;
       const shown = clientSql(sim, m, target, isBe ? 'SHOW BACKENDS' : 'SHOW BROKER');
       const listed = shown.rows?.some((r) => r.Host === m.spec.host || r.Host === m.spec.ip) ?? false;
       // be_entrypoint.sh (branch-2.1 and 3.0) only checks that it is listed: a drained node stays

@@ -70,10 +70,10 @@ export class PodInputs {
     const password = await this.mountedFile(pod, container, '/etc/basic_auth', 'password', 'secret');
 
     const hostname = pod.spec.hostname ?? pod.metadata.name;
-    // `hostname -f`, from the /etc/hosts the kubelet writes with its cluster domain; the scripts
-    // take POD_FQDN instead when the pod sets it.
+    // `hostname -f`, from the /etc/hosts the kubelet writes with its cluster domain; fe_entrypoint.sh
+    // takes POD_FQDN instead when the pod sets it.
     const fqdn =
-      env.POD_FQDN ??
+      (role === 'fe' ? env.POD_FQDN : undefined) ??
       (pod.spec.subdomain === undefined
         ? hostname
         : `${hostname}.${pod.spec.subdomain}.${ns}.svc.${this.clusterDomain}`);
