@@ -30,13 +30,9 @@ export function planScale(input: PlanInput, c: Component): Step | undefined {
       reason: `create the ${c} StatefulSet with ${desired} members`,
     };
   }
-  if (c === 'be') {
-    const cancel = planCancelDecommission(input, desired);
-    if (cancel !== undefined) return cancel;
-  }
-  if (c === 'cn') {
-    const enable = planServeAgain(input, desired);
-    if (enable !== undefined) return enable;
+  if (c === 'be' || c === 'cn') {
+    const undo = planWantedAgain(input, c, desired);
+    if (undo !== undefined) return undo;
   }
   if (desired > sts.replicas) {
     return {
@@ -55,17 +51,24 @@ export function planScale(input: PlanInput, c: Component): Step | undefined {
   return undefined;
 }
 
-/** BEs below the desired count that are (still) decommissioning are kept: cancel it. */
-function planCancelDecommission(input: PlanInput, desired: number): Step | undefined {
+/**
+ * Members below the desired count that a scale-in had started on are wanted again, and get back
+ * what it took: a BE still decommissioning has it cancelled; a compute node the scale-in drained
+ * (queries and loads off) serves again, since no Doris script re-enables it (be_entrypoint.sh does
+ * not) and it would otherwise stay idle for good.
+ */
+function planWantedAgain(input: PlanInput, c: 'be' | 'cn', desired: number): Step | undefined {
   if (!input.doris.known) return undefined;
   for (let ordinal = 0; ordinal < desired; ordinal++) {
-    const pod = input.pods.be.find((p) => p.ordinal === ordinal);
-    const reg = registrationOf(input, 'be', ordinal, pod?.ip);
-    if (reg?.kind === 'be' && reg.row.decommissioned && reg.row.tabletNum > 0) {
-      const member = `${input.cluster}-be-${ordinal}`;
+    const pod = input.pods[c].find((p) => p.ordinal === ordinal);
+    const reg = registrationOf(input, c, ordinal, pod?.ip);
+    if (reg?.kind !== 'be') continue;
+    const member = `${input.cluster}-${c}-${ordinal}`;
+    const target = hostPort(c, reg.row.host);
+    if (c === 'be' && reg.row.decommissioned && reg.row.tabletNum > 0) {
       return {
         kind: 'sql',
-        action: { op: 'cancelDecommission', hostPort: hostPort('be', reg.row.host) },
+        action: { op: 'cancelDecommission', hostPort: target },
         reason: `${member} is wanted again`,
         event: {
           type: 'Normal',
@@ -74,31 +77,18 @@ function planCancelDecommission(input: PlanInput, desired: number): Step | undef
         },
       };
     }
-  }
-  return undefined;
-}
-
-/**
- * A compute node the operator drained (queries and loads off, both set by the scale-in) that is
- * wanted again (scale-in undone, or restarted before its drop) serves again: no Doris script
- * re-enables it (be_entrypoint.sh does not), so without this it would stay idle for good.
- */
-function planServeAgain(input: PlanInput, desired: number): Step | undefined {
-  for (let ordinal = 0; ordinal < desired; ordinal++) {
-    const pod = input.pods.cn.find((p) => p.ordinal === ordinal);
-    const reg = registrationOf(input, 'cn', ordinal, pod?.ip);
-    if (reg?.kind !== 'be' || !reg.row.queryDisabled || !reg.row.loadDisabled) continue;
-    const member = `${input.cluster}-cn-${ordinal}`;
-    return {
-      kind: 'sql',
-      action: { op: 'enableQuery', hostPort: hostPort('cn', reg.row.host) },
-      reason: `${member} is wanted again`,
-      event: {
-        type: 'Normal',
-        reason: 'ComputeNodeServing',
-        note: `Queries and loads reach ${member} again: cn.replicas is ${desired}`,
-      },
-    };
+    if (c === 'cn' && reg.row.queryDisabled && reg.row.loadDisabled) {
+      return {
+        kind: 'sql',
+        action: { op: 'enableQuery', hostPort: target },
+        reason: `${member} is wanted again`,
+        event: {
+          type: 'Normal',
+          reason: 'ComputeNodeServing',
+          note: `Queries and loads reach ${member} again: cn.replicas is ${desired}`,
+        },
+      };
+    }
   }
   return undefined;
 }
