@@ -17,6 +17,7 @@ import {
   createCluster,
   createTable,
   getCluster,
+  internalReplicas,
   logMark,
   namespaceLog,
   patchSpec,
@@ -62,7 +63,7 @@ test('under the cluster domain example.local, BE scale-in decommissions and wait
   assert.ok(dropped > decommission && podGone > dropped, 'the pod went only after Doris dropped the backend');
   assert.equal(
     (await sim.cluster(key))?.backends.reduce((n, b) => n + b.tablets, 0),
-    36,
+    36 + internalReplicas,
     'no replica lost',
   );
 });

@@ -167,9 +167,18 @@ export async function logMark(): Promise<number> {
   return (await (await simulator()).log()).at(-1)?.seq ?? 0;
 }
 
+/** Replicas of `__internal_schema` (22 tablets) once a cluster has had 3 BEs: Doris raises them to 3. */
+export const internalReplicas = 22 * 3;
+
+/** Every replica the simulator's cluster holds, on all backends. */
+export async function replicaTotal(key: string): Promise<number> {
+  return ((await (await simulator()).cluster(key))?.backends ?? []).reduce((n, b) => n + b.tablets, 0);
+}
+
 /**
- * A Ready cluster of one FE and four BEs holding a replicated table, the start of every scale-in
- * scenario; returns the simulator's cluster key and the host of be-3 (the first to leave).
+ * A Ready cluster of one FE and four BEs holding a replicated table (12 tablets x 3) next to the
+ * internal tables, all at full replication: the start of every scale-in scenario. Returns the
+ * simulator's cluster key and the host of be-3 (the first to leave).
  */
 export async function backendsWithTablets(
   t: TestContext,
@@ -178,5 +187,9 @@ export async function backendsWithTablets(
   await createCluster(ns, 'doris', { version: '2.1.7', fe: { replicas: 1 }, be: { replicas: 4 } });
   await waitReady(ns, 'doris', 120_000);
   await createTable(t, ns, 'doris');
-  return { key: `${ns}/doris-fe`, host: `doris-be-3.doris-be-internal.${ns}.svc.cluster.local` };
+  const key = `${ns}/doris-fe`;
+  await eventually(async () => (await replicaTotal(key)) === 36 + internalReplicas, {
+    what: 'user and internal tables at full replication',
+  });
+  return { key, host: `doris-be-3.doris-be-internal.${ns}.svc.cluster.local` };
 }

@@ -134,6 +134,8 @@ test('heartbeats fill backend ports; a backend back with new storage loses its r
   storage.set('be0', 'disk-2');
   c.tick(Date.now());
   for (let i = 0; i < 10; i++) c.tick(Date.now());
-  const total = bes.reduce((n, b) => n + c.catalog.replicasOn(b.id), 0);
-  assert.equal(total, 12, 'every tablet has its three replicas again');
+  const total = [...c.catalog.tablets()]
+    .filter(({ table }) => c.catalog.database('d').tables.get(table.name) === table)
+    .reduce((n, { tablet }) => n + tablet.replicas.length, 0);
+  assert.equal(total, 12, 'every tablet of d.t has its three replicas again');
 });

@@ -8,6 +8,9 @@ import { test } from 'node:test';
 import { eventually } from '../support/env.ts';
 import { connect, DETAIL, type Sql, standalone } from './support.ts';
 
+/** `__internal_schema`: 7 + 7 + 4 x 2 tablets, at replication 3 once there are 3 BEs. */
+const INTERNAL_REPLICAS = 22 * 3;
+
 async function withTable(sql: Sql, backends: number, buckets = 8): Promise<void> {
   await eventually(
     async () => (await sql.rows('SHOW BACKENDS')).filter((r) => r.Alive === 'true').length === backends,
@@ -15,6 +18,14 @@ async function withTable(sql: Sql, backends: number, buckets = 8): Promise<void>
       what: `${backends} backends alive`,
     },
   );
+  // The internal tables (22 tablets) reach 3 replicas once 3 BEs are alive: let that settle first.
+  if (backends >= 3) {
+    await eventually(
+      async () =>
+        (await sql.rows('SHOW BACKENDS')).reduce((n, r) => n + Number(r.TabletNum), 0) === INTERNAL_REPLICAS,
+      { what: 'the internal tables at replication 3' },
+    );
+  }
   await sql.exec('CREATE DATABASE d');
   await sql.exec(
     `CREATE TABLE d.t (k INT, v VARCHAR(10)) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS ${buckets} PROPERTIES ("replication_num" = "3")`,
@@ -31,7 +42,7 @@ test('a decommissioned backend hands its replicas off at the configured rate and
   const sql = await connect(t, c.fes[0] ?? '');
   await withTable(sql, 4);
   const total = async () => (await sql.rows('SHOW BACKENDS')).reduce((n, r) => n + Number(r.TabletNum), 0);
-  assert.equal(await total(), 24, '8 tablets x 3 replicas');
+  assert.equal(await total(), 24 + INTERNAL_REPLICAS, '8 tablets x 3 replicas, and the internal ones');
   const be = c.bes[3]?.spec.ip ?? '';
   const before = (await tablets(sql, be)) ?? 0;
   assert.ok(before > 1);
@@ -50,7 +61,7 @@ test('a decommissioned backend hands its replicas off at the configured rate and
     { what: 'TabletNum falling' },
   );
   await eventually(async () => (await tablets(sql, be)) === undefined, { what: 'the row removed' });
-  assert.equal(await total(), 24, 'every replica moved to the remaining backends');
+  assert.equal(await total(), 24 + INTERNAL_REPLICAS, 'every replica moved to the remaining backends');
 
   const log = await c.control.log({ since: logStart, cluster: c.key });
   const stmt = log.findIndex((e) => e.kind === 'statement' && e.text.startsWith('ALTER SYSTEM DECOMMISSION'));
@@ -134,7 +145,8 @@ test('decommission stalls when stalled through the control API, with the schedul
   const err = await sql.error(`ALTER SYSTEM DECOMMISSION BACKEND "${be1}:9050"`);
   assert.equal(
     err.message,
-    `${DETAIL}After decommission, partition t of table d.t 's replication allocation { tag.location.default: 3 } > available backend num 2 on tag {"location" : "default"}, otherwise need to decrease the partition's replication num.`,
+    `${DETAIL}After decommission, partition column_statistics of table __internal_schema.column_statistics 's replication allocation { tag.location.default: 3 } > available backend num 2 on tag {"location" : "default"}, otherwise need to decrease the partition's replication num.`,
+    'the internal tables are checked too: a 3-BE cluster refuses any decommission',
   );
 });
 

@@ -219,6 +219,7 @@ export class Simulator {
     }
     const cluster = new DorisCluster({
       key,
+      profile: m.spec.version.profile,
       log: this.log,
       probe: this.probe,
       timing: () => this.timing,

@@ -25,6 +25,8 @@ export interface Timing {
   readonly readinessProbeMs: number;
   /** The master's alter daemon period, which drops emptied decommissioned backends (Doris: 10 s). */
   readonly alterCycleMs: number;
+  /** How often the internal schema initializer retries (Doris: 5 s). */
+  readonly internalSchemaRetryMs: number;
 }
 
 export const realTiming: Timing = {
@@ -38,6 +40,7 @@ export const realTiming: Timing = {
   processStartMs: 15_000,
   readinessProbeMs: 5000,
   alterCycleMs: 10_000,
+  internalSchemaRetryMs: 5000,
 };
 
 /** Settings for tests: a tick of 100 ms, entrypoint waits of about a second. */
@@ -54,4 +57,5 @@ export const fastTiming: Timing = {
   processStartMs: 1000,
   readinessProbeMs: 200,
   alterCycleMs: 1000,
+  internalSchemaRetryMs: 200,
 };

@@ -52,7 +52,7 @@ export const dataHandlers: Handlers = {
   showDatabases: (_, x) =>
     rows(
       ['Database'],
-      [...SYSTEM_DATABASES, ...x.cluster.catalog.databases.keys()].sort().map((d) => [d]),
+      [...new Set([...SYSTEM_DATABASES, ...x.cluster.catalog.databases.keys()])].sort().map((d) => [d]),
     ),
   showTables: (s, x) => {
     const db = currentDb(x, s.db);

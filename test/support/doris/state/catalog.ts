@@ -20,7 +20,8 @@ export interface Partition {
 export interface Table {
   readonly id: number;
   readonly name: string;
-  readonly replicationNum: number;
+  /** Raised in place for the internal tables (InternalSchemaInitializer.modifyTblReplicaCount). */
+  replicationNum: number;
   readonly tagLocation: string;
   readonly buckets: number;
   readonly partitions: Partition[];

@@ -8,6 +8,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { notReady } from '../errors.ts';
 import type { EventLog } from '../log.ts';
 import type { Timing } from '../timing.ts';
+import type { Profile } from '../version.ts';
 import { Auth } from './auth.ts';
 import { Backends } from './backends.ts';
 import { Brokers } from './brokers.ts';
@@ -15,6 +16,7 @@ import { Catalog } from './catalog.ts';
 import { FeConfig } from './configs.ts';
 import { type Frontend, Frontends } from './frontends.ts';
 import { heartbeat } from './heartbeat.ts';
+import { initInternalSchema } from './internal-schema.ts';
 import { Jobs } from './jobs.ts';
 import type { Probe } from './probe.ts';
 import { type ObjectStore, Repositories } from './repositories.ts';
@@ -27,6 +29,8 @@ export interface ClusterOptions {
   readonly probe: Probe;
   readonly timing: () => Timing;
   readonly store: ObjectStore;
+  /** Result-set and internal-schema profile of the release the cluster was founded with. @default '2.1' */
+  readonly profile?: Profile;
 }
 
 export class DorisCluster {
@@ -50,9 +54,11 @@ export class DorisCluster {
   private readonly log: EventLog;
   private readonly configs = new Map<string, FeConfig>();
   private nextId = 10001;
+  readonly profile: Profile;
 
   constructor(opts: ClusterOptions) {
     this.key = opts.key;
+    this.profile = opts.profile ?? '2.1';
     this.log = opts.log;
     this.probe = opts.probe;
     this.timing = opts.timing;
@@ -148,6 +154,7 @@ export class DorisCluster {
     this.elect(now);
     if (this.frontends.master === undefined) return;
     heartbeat(this, now);
+    initInternalSchema(this, this.profile, now);
     schedule(this, now);
     this.jobs.tick({
       now,
