@@ -189,3 +189,33 @@ test('FE scale-in drops observers through the master before their pods go (S2)',
     'no follower dropped',
   );
 });
+
+test('tablets left in the recycle bin with drop_backend_after_decommission=false: reported as stalled, never forced (S1)', async (t) => {
+  const ns = await newNamespace(t, 'recycled');
+  await startOperator(t, ns);
+  await backendsWithTablets(t, ns);
+  await patchSpec(ns, 'doris', { rollout: { memberTimeoutSeconds: 60 } });
+  const sql = await sqlOn(t, ns, 'doris');
+  await sql(`ADMIN SET FRONTEND CONFIG ('drop_backend_after_decommission' = 'false')`);
+  await sql('DROP TABLE d.t'); // without FORCE: its tablets stay in TabletNum for a day
+  const since = await logMark();
+  await patchSpec(ns, 'doris', { be: { replicas: 3 } });
+  const dc = await eventually(
+    async () => {
+      const c = await getCluster(ns, 'doris');
+      const degraded = c.status?.conditions?.find((x) => x.type === 'Degraded');
+      return degraded?.status === 'True' ? c : false;
+    },
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'the stall reported after memberTimeoutSeconds' },
+  );
+  const degraded = dc.status?.conditions?.find((x) => x.type === 'Degraded');
+  assert.equal(degraded?.reason, 'OperationStalled');
+  assert.match(degraded?.message ?? '', /decommission of doris-be-3 has not finished .* recycle bin/);
+  const be3 = dc.status?.be?.members?.find((m) => m.podName === 'doris-be-3');
+  assert.equal(be3?.decommission, 'Decommissioning', `be-3 still holds tablets: ${JSON.stringify(be3)}`);
+  assert.ok((be3?.tabletNum ?? 0) > 0);
+  const log = await namespaceLog(ns, since);
+  assert.ok(!log.some((e) => e.kind === 'statement' && /DROPP/.test(e.text)), 'never forced with DROPP');
+  assert.ok(!log.some((e) => e.kind === 'pod'), 'no pod removed');
+  assert.deepEqual(await podNames(ns, 'be'), ['doris-be-0', 'doris-be-1', 'doris-be-2', 'doris-be-3']);
+});

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../support/env.ts';
 import { connect, DETAIL, type Sql, standalone } from './support.ts';
 
@@ -170,4 +171,42 @@ test('compute nodes hold no tablets, show NodeRole computation and go at once wh
   const id = (await sql.rows('SHOW BACKENDS')).find((r) => r.Host === ghost)?.BackendId;
   await sql.exec(`ALTER SYSTEM DROPP BACKEND "${id}"`);
   assert.equal(await tablets(sql, ghost), undefined);
+});
+
+test('dropped tables stay in TabletNum (recycle bin) until FORCE or expiry; they hold a decommission only where Doris keeps the row', async (t) => {
+  const c = await standalone(t, { fe: 1, be: 4 });
+  const sql = await connect(t, c.fes[0] ?? '');
+  await withTable(sql, 4);
+  const be3 = c.bes[3]?.spec.ip ?? '';
+  const held = (await tablets(sql, be3)) ?? 0;
+  await sql.exec('DROP TABLE d.t');
+  assert.equal(await tablets(sql, be3), held, 'DROP TABLE without FORCE keeps the tablets counted');
+
+  // With the row kept by config, a decommission moves the live (internal) replicas only.
+  await sql.exec('ADMIN SET FRONTEND CONFIG ("drop_backend_after_decommission" = "false")');
+  await sql.exec(`ALTER SYSTEM DECOMMISSION BACKEND "${be3}:9050"`);
+  const recycled = await eventually(
+    async () => {
+      const n = await tablets(sql, be3);
+      for (let i = 0; i < 3; i++) c.sim.tick();
+      return n !== undefined && n === (await tablets(sql, be3)) && n > 0 ? n : false;
+    },
+    { what: 'TabletNum settled above zero: recycle-bin tablets only' },
+  );
+  assert.ok(recycled < held + 1, 'only recycle-bin tablets are left');
+  await sleep(2500); // two and a half alter cycles (1 s in the fast profile)
+  assert.equal(await tablets(sql, be3), recycled, 'the row stays: drop_backend_after_decommission=false');
+
+  // Doris' own drop ignores recycle-bin tablets.
+  await sql.exec('ADMIN SET FRONTEND CONFIG ("drop_backend_after_decommission" = "true")');
+  await eventually(async () => (await tablets(sql, be3)) === undefined, { what: 'the row dropped by Doris' });
+
+  // FORCE skips the recycle bin.
+  await sql.exec(
+    'CREATE TABLE d.u (k INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 4 PROPERTIES ("replication_num" = "3")',
+  );
+  const be2 = c.bes[2]?.spec.ip ?? '';
+  const withU = (await tablets(sql, be2)) ?? 0;
+  await sql.exec('DROP TABLE d.u FORCE');
+  assert.ok(((await tablets(sql, be2)) ?? 0) < withU, 'DROP TABLE FORCE frees the tablets at once');
 });

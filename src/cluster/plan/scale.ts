@@ -214,7 +214,7 @@ function planScaleIn(input: PlanInput, c: Component, ordinal: number, desired: n
     operation: op(`decommissioning ${member}: ${be.tabletNum} tablets left`),
     ...(elapsedMs > timeoutMs
       ? {
-          problem: `decommission of ${member} has not finished after ${Math.round(elapsedMs / 1000)} s (${be.tabletNum} tablets left); it is not forced: check replication and SHOW PROC '/cluster_balance'`,
+          problem: `decommission of ${member} has not finished after ${Math.round(elapsedMs / 1000)} s (${be.tabletNum} tablets left); it is not forced: check replication and SHOW PROC '/cluster_balance'; tablets of tables dropped without FORCE stay until the recycle bin lets them go (catalog_trash_expire_second)`,
         }
       : {}),
   };

@@ -5,6 +5,10 @@ import { BACKUP_COLUMNS, RESTORE_COLUMNS } from '../state/jobs.ts';
 import { REPOSITORY_COLUMNS } from '../state/repositories.ts';
 import { type Exec, type Handlers, OK, rows } from './session.ts';
 
+/** Without FORCE, dropped tables stay in the recycle bin for catalog_trash_expire_second. */
+const keepUntil = (x: Exec, force: boolean): number | undefined =>
+  force ? undefined : Date.now() + x.cluster.masterConfig().int('catalog_trash_expire_second') * 1000;
+
 const currentDb = (x: Exec, db: string | undefined): string => {
   const name = db ?? x.session.db;
   if (name === undefined) throw noDatabaseSelected();
@@ -25,7 +29,7 @@ export const dataHandlers: Handlers = {
   },
   dropDatabase: (s, x) => {
     x.auth.require(x.session.user, ['DROP']);
-    x.cluster.write(() => x.cluster.catalog.dropDatabase(s.name, s.ifExists));
+    x.cluster.write(() => x.cluster.catalog.dropDatabase(s.name, s.ifExists, keepUntil(x, s.force)));
     return OK;
   },
   createTable: (s, x) => {
@@ -46,7 +50,7 @@ export const dataHandlers: Handlers = {
   dropTable: (s, x) => {
     const db = currentDb(x, s.db);
     x.auth.require(x.session.user, ['DROP'], db);
-    x.cluster.write(() => x.cluster.catalog.dropTable(db, s.name, s.ifExists));
+    x.cluster.write(() => x.cluster.catalog.dropTable(db, s.name, s.ifExists, keepUntil(x, s.force)));
     return OK;
   },
   showDatabases: (_, x) =>

@@ -237,14 +237,14 @@ function parseDrop(c: Cursor): Statement {
   if (c.acceptWord('DATABASE') || c.acceptWord('SCHEMA')) {
     const ifExists = c.acceptWord('IF', 'EXISTS');
     const name = c.name();
-    c.acceptWord('FORCE');
-    return { kind: 'dropDatabase', name, ifExists };
+    const force = c.acceptWord('FORCE');
+    return { kind: 'dropDatabase', name, ifExists, force };
   }
   if (c.acceptWord('TABLE')) {
     const ifExists = c.acceptWord('IF', 'EXISTS');
     const q = c.qualifiedName();
-    c.acceptWord('FORCE');
-    return { kind: 'dropTable', ...q, ifExists };
+    const force = c.acceptWord('FORCE');
+    return { kind: 'dropTable', ...q, ifExists, force };
   }
   if (c.acceptWord('USER')) {
     const ifExists = c.acceptWord('IF', 'EXISTS');

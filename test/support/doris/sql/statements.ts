@@ -53,7 +53,12 @@ export type Statement =
   | { readonly kind: 'dropAllBroker'; readonly name: string }
   | { readonly kind: 'setConfig'; readonly all: boolean; readonly props: Props }
   | { readonly kind: 'createDatabase'; readonly name: string; readonly ifNotExists: boolean }
-  | { readonly kind: 'dropDatabase'; readonly name: string; readonly ifExists: boolean }
+  | {
+      readonly kind: 'dropDatabase';
+      readonly name: string;
+      readonly ifExists: boolean;
+      readonly force: boolean;
+    }
   | {
       readonly kind: 'createTable';
       readonly db?: string;
@@ -63,7 +68,13 @@ export type Statement =
       readonly partitions: readonly string[];
       readonly props: Props;
     }
-  | { readonly kind: 'dropTable'; readonly db?: string; readonly name: string; readonly ifExists: boolean }
+  | {
+      readonly kind: 'dropTable';
+      readonly db?: string;
+      readonly name: string;
+      readonly ifExists: boolean;
+      readonly force: boolean;
+    }
   | { readonly kind: 'use'; readonly db: string }
   | { readonly kind: 'setPassword'; readonly user?: UserRef; readonly plain?: string; readonly hash?: string }
   | { readonly kind: 'setVariables'; readonly assignments: readonly { name: string; value: string }[] }

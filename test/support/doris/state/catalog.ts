@@ -44,8 +44,21 @@ export interface TableSpec {
 /** Databases every Doris shows and that hold no user tablets. */
 export const SYSTEM_DATABASES = ['__internal_schema', 'information_schema', 'mysql'];
 
+/** A table dropped without FORCE, kept whole until `erasesAt` (epoch ms). */
+export interface Recycled {
+  readonly db: string;
+  readonly table: Table;
+  readonly erasesAt: number;
+}
+
 export class Catalog {
   readonly databases = new Map<string, Database>();
+  /**
+   * The recycle bin (catalog/CatalogRecycleBin.java): tables dropped without FORCE keep their
+   * tablets in the inverted index, so in TabletNum, for `catalog_trash_expire_second`; nothing
+   * schedules them. Erased when they expire.
+   */
+  readonly recycleBin: Recycled[] = [];
 
   database(name: string): Database {
     const db = this.databases.get(name);
@@ -65,7 +78,10 @@ export class Catalog {
     this.databases.set(name, { id, name, tables: new Map() });
   }
 
-  dropDatabase(name: string, ifExists: boolean): void {
+  dropDatabase(name: string, ifExists: boolean, keepUntil?: number): void {
+    const db = this.databases.get(name);
+    if (db !== undefined && keepUntil !== undefined)
+      for (const table of db.tables.values()) this.recycleBin.push({ db: name, table, erasesAt: keepUntil });
     if (!this.databases.delete(name) && !ifExists) {
       throw new DorisError(
         1008,
@@ -114,8 +130,12 @@ export class Catalog {
     return table;
   }
 
-  dropTable(dbName: string, name: string, ifExists: boolean): void {
+  /** DROP TABLE; without FORCE (`keepUntil` set) the table goes to the recycle bin. */
+  dropTable(dbName: string, name: string, ifExists: boolean, keepUntil?: number): void {
     const db = this.database(dbName);
+    const table = db.tables.get(name);
+    if (table !== undefined && keepUntil !== undefined)
+      this.recycleBin.push({ db: dbName, table, erasesAt: keepUntil });
     if (!db.tables.delete(name) && !ifExists) {
       throw new DorisError(1051, '42S02', `errCode = 2, detailMessage = Unknown table '${name}'`);
     }
@@ -129,16 +149,40 @@ export class Catalog {
     }
   }
 
+  /** Tablets of tables in the recycle bin. */
+  *recycledTablets(): Generator<{ table: Table; tablet: Tablet }> {
+    for (const { table } of this.recycleBin)
+      for (const p of table.partitions) for (const tablet of p.tablets) yield { table, tablet };
+  }
+
+  /** TabletNum: the replicas on a backend, recycle bin included (they stay in the inverted index). */
   replicasOn(backendId: number): number {
+    return this.liveReplicasOn(backendId) + this.recycledReplicasOn(backendId);
+  }
+
+  liveReplicasOn(backendId: number): number {
     let n = 0;
     for (const { tablet } of this.tablets()) if (tablet.replicas.includes(backendId)) n++;
     return n;
   }
 
+  recycledReplicasOn(backendId: number): number {
+    let n = 0;
+    for (const { tablet } of this.recycledTablets()) if (tablet.replicas.includes(backendId)) n++;
+    return n;
+  }
+
+  /** Erases recycle-bin tables whose time is up; returns their names. */
+  eraseExpired(now: number): string[] {
+    const gone = this.recycleBin.filter((r) => r.erasesAt <= now);
+    for (const r of gone) this.recycleBin.splice(this.recycleBin.indexOf(r), 1);
+    return gone.map((r) => `${r.db}.${r.table.name}`);
+  }
+
   /** Forgets every replica on a backend (DROPP, or storage that came back empty). */
   removeReplicasOn(backendId: number): number {
     let n = 0;
-    for (const { tablet } of this.tablets()) {
+    for (const { tablet } of [...this.tablets(), ...this.recycledTablets()]) {
       const before = tablet.replicas.length;
       tablet.replicas = tablet.replicas.filter((id) => id !== backendId);
       n += before - tablet.replicas.length;

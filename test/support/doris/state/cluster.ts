@@ -154,6 +154,7 @@ export class DorisCluster {
     this.elect(now);
     if (this.frontends.master === undefined) return;
     heartbeat(this, now);
+    for (const erased of this.catalog.eraseExpired(now)) this.record(`recycle bin: ${erased} erased`);
     initInternalSchema(this, this.profile, now);
     schedule(this, now);
     this.jobs.tick({

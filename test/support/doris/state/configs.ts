@@ -31,7 +31,10 @@ export const FE_CONFIG_DEFAULTS: Readonly<Record<string, ConfigDefault>> = {
   drop_backend_after_decommission: d('true', 'boolean', true, true),
   decommission_tablet_check_threshold: d('5000', 'int', true, true),
   max_backend_heartbeat_failure_tolerance_count: d('1', 'long', true, true),
-  heartbeat_interval_second: d('5', 'int', false),
+  // 10 s from 2.1.0 on (fe/fe-core/.../common/Config.java; simulator-fidelity.md §4.1).
+  heartbeat_interval_second: d('10', 'int', false),
+  // How long DROP TABLE / DROP DATABASE without FORCE keeps the tablets (Config.java, 1 day).
+  catalog_trash_expire_second: d('86400', 'long', true, true),
   max_clone_task_timeout_sec: d('7200', 'long', true, true),
   prefer_compute_node_for_external_table: d('false', 'boolean', true, true),
   min_backend_num_for_external_table: d('-1', 'int', true, true),

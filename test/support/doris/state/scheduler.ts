@@ -7,8 +7,9 @@
  * A decommissioned backend left with no tablet is dropped by the master's alter daemon
  * (`SystemHandler.runAlterJobV2`, every `FeConstants.default_scheduler_interval_millisecond` =
  * 10 s: fe/fe-core/src/main/java/org/apache/doris/alter/SystemHandler.java L85-115, branch-2.1 and
- * 3.0), only when `drop_backend_after_decommission` is true; until then the row shows
- * SystemDecommissioned=true with TabletNum 0. (The group-commit WAL gate is not modelled.)
+ * 3.0), only when `drop_backend_after_decommission` is true and none of its tablets is live (those of
+ * recycle-bin tables do not hold it back); until then the row shows SystemDecommissioned=true, with
+ * TabletNum counting recycle-bin tablets. (The group-commit WAL gate is not modelled.)
  */
 import type { DorisCluster } from './cluster.ts';
 
@@ -63,7 +64,11 @@ export function schedule(cluster: DorisCluster, now = Date.now()): void {
   nextAlterCycle.set(cluster, now + cluster.timing().alterCycleMs);
   if (!config.bool('drop_backend_after_decommission')) return;
   for (const be of backends.list.filter((b) => b.decommissioned)) {
-    if (catalog.replicasOn(be.id) > 0) continue;
+    // checkTablets: none left, or fewer than decommission_tablet_check_threshold and all of them
+    // in the recycle bin (SystemHandler.checkTablets).
+    if (catalog.liveReplicasOn(be.id) > 0) continue;
+    if (catalog.recycledReplicasOn(be.id) >= config.int('decommission_tablet_check_threshold')) continue;
+    catalog.removeReplicasOn(be.id);
     backends.remove(be);
     cluster.journalId++;
     cluster.record(`backend ${be.id} (${be.host}:${be.heartbeatPort}) decommissioned and dropped`);
