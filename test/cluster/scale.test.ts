@@ -219,3 +219,40 @@ test('tablets left in the recycle bin with drop_backend_after_decommission=false
   assert.ok(!log.some((e) => e.kind === 'pod'), 'no pod removed');
   assert.deepEqual(await podNames(ns, 'be'), ['doris-be-0', 'doris-be-1', 'doris-be-2', 'doris-be-3']);
 });
+
+test('a BE that dies mid-decommission holding single copies: the stall is reported, the pod kept, nothing forced (S1)', async (t) => {
+  const ns = await newNamespace(t, 'dead-decom');
+  await startOperator(t, ns);
+  const { key, host } = await backendsWithTablets(t, ns);
+  const sim = await simulator();
+  const sql = await sqlOn(t, ns, 'doris');
+  await sql(
+    'CREATE TABLE d.single (k INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 8 PROPERTIES ("replication_num" = "1")',
+  );
+  await patchSpec(ns, 'doris', { rollout: { memberTimeoutSeconds: 60 } });
+  await sim.setDecommissionRate(key, host, 0);
+  const since = await logMark();
+  await patchSpec(ns, 'doris', { be: { replicas: 3 } });
+  await eventually(
+    async () => (await sim.cluster(key))?.backends.find((b) => b.host === host)?.decommissioned === true,
+    { what: 'the decommission to start' },
+  );
+  await sim.kill(`${ns}/doris-be-3`);
+  await sim.setDecommissionRate(key, host, null);
+  const dc = await eventually(
+    async () => {
+      const c = await getCluster(ns, 'doris');
+      return c.status?.conditions?.find((x) => x.type === 'Degraded')?.status === 'True' ? c : false;
+    },
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'the stall reported after memberTimeoutSeconds' },
+  );
+  assert.match(
+    dc.status?.conditions?.find((x) => x.type === 'Degraded')?.message ?? '',
+    /decommission of doris-be-3 has not finished/,
+  );
+  assert.ok(((await sim.cluster(key))?.backends.find((b) => b.host === host)?.tablets ?? 0) > 0);
+  const log = await namespaceLog(ns, since);
+  assert.ok(!log.some((e) => e.kind === 'statement' && /DROPP/.test(e.text)), 'never forced with DROPP');
+  assert.ok(!log.some((e) => e.kind === 'pod'), 'no pod removed');
+  assert.equal((await podNames(ns, 'be')).length, 4);
+});

@@ -210,3 +210,78 @@ test('dropped tables stay in TabletNum (recycle bin) until FORCE or expiry; they
   await sql.exec('DROP TABLE d.u FORCE');
   assert.ok(((await tablets(sql, be2)) ?? 0) < withU, 'DROP TABLE FORCE frees the tablets at once');
 });
+
+test('a BE that dies mid-decommission: tablets with another alive replica move, its single copies never do', async (t) => {
+  const c = await standalone(t, { fe: 1, be: 4 });
+  const sql = await connect(t, c.fes[0] ?? '');
+  await withTable(sql, 4);
+  await sql.exec(
+    'CREATE TABLE d.single (k INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 8 PROPERTIES ("replication_num" = "1")',
+  );
+  const be3 = c.bes[3];
+  assert.ok(be3);
+  const only = [...c.sim.cluster(c.key).catalog.tablets()].filter(
+    ({ table, tablet }) =>
+      table.name === 'single' && tablet.replicas.includes(c.sim.cluster(c.key).backends.list[3]?.id ?? -1),
+  ).length;
+  assert.ok(only > 0, 'be-3 holds single copies');
+  await c.control.setDecommissionRate(c.key, be3.spec.ip, 0);
+  await sql.exec(`ALTER SYSTEM DECOMMISSION BACKEND "${be3.spec.ip}:9050"`);
+  await c.control.kill(be3.spec.key);
+  await eventually(
+    async () => (await sql.rows('SHOW BACKENDS')).find((r) => r.Host === be3.spec.ip)?.Alive === 'false',
+  );
+  await c.control.setDecommissionRate(c.key, be3.spec.ip, null);
+  const left = await eventually(
+    async () => {
+      const n = await tablets(sql, be3.spec.ip);
+      for (let i = 0; i < 5; i++) c.sim.tick();
+      return n !== undefined && n === (await tablets(sql, be3.spec.ip)) ? n : false;
+    },
+    { what: 'TabletNum settled' },
+  );
+  assert.equal(left, only, 'exactly the single copies stay: nothing to clone them from');
+  await sleep(2500);
+  assert.equal(await tablets(sql, be3.spec.ip), only, 'the row is never dropped while they are there');
+});
+
+test('a dead BE (not decommissioned): dead at the first missed heartbeat, its tablets re-replicated after the repair delay, the stale copies deleted when it returns', async (t) => {
+  const c = await standalone(t, { fe: 1, be: 4, timing: { repairDelayMs: 1500 } });
+  const sql = await connect(t, c.fes[0] ?? '');
+  await withTable(sql, 4);
+  const be0 = c.bes[0];
+  assert.ok(be0);
+  const cluster = c.sim.cluster(c.key);
+  const id = cluster.backends.list[0]?.id ?? -1;
+  const userTablets = () => [...cluster.catalog.tablets()].filter(({ table }) => table.name === 't');
+  const on0 = userTablets().filter(({ tablet }) => tablet.replicas.includes(id)).length;
+  assert.ok(on0 > 0);
+
+  await c.control.kill(be0.spec.key);
+  c.sim.tick();
+  assert.equal(cluster.backends.list[0]?.alive, false, 'dead at the first missed heartbeat');
+  await sleep(500);
+  assert.ok(
+    userTablets().every(({ tablet }) => tablet.replicas.length === 3),
+    'nothing is cloned before the repair delay',
+  );
+  await eventually(
+    () =>
+      userTablets().every(
+        ({ tablet }) => tablet.replicas.filter((r) => cluster.backends.byId(r)?.alive === true).length === 3,
+      ),
+    { what: 'every tablet back to three alive replicas' },
+  );
+  await c.control.restart(be0.spec.key);
+  await eventually(
+    () =>
+      cluster.backends.list[0]?.alive === true &&
+      userTablets().every(({ tablet }) => tablet.replicas.length === 3),
+    { what: 'the redundant copies deleted once it is back' },
+  );
+  assert.equal(
+    userTablets().filter(({ tablet }) => tablet.replicas.includes(id)).length,
+    0,
+    "the returned BE's stale copies were the redundant ones",
+  );
+});

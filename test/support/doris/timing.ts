@@ -27,6 +27,8 @@ export interface Timing {
   readonly alterCycleMs: number;
   /** How often the internal schema initializer retries (Doris: 5 s). */
   readonly internalSchemaRetryMs: number;
+  /** How long a BE is dead before its tablets are re-replicated elsewhere (Doris: about 2 min). */
+  readonly repairDelayMs: number;
 }
 
 export const realTiming: Timing = {
@@ -41,6 +43,7 @@ export const realTiming: Timing = {
   readinessProbeMs: 5000,
   alterCycleMs: 10_000,
   internalSchemaRetryMs: 5000,
+  repairDelayMs: 120_000,
 };
 
 /** Settings for tests: a tick of 100 ms, entrypoint waits of about a second. */
@@ -58,4 +61,5 @@ export const fastTiming: Timing = {
   readinessProbeMs: 200,
   alterCycleMs: 1000,
   internalSchemaRetryMs: 200,
+  repairDelayMs: 5000,
 };

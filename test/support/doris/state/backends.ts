@@ -35,6 +35,8 @@ export interface Backend {
   storageId?: string;
   /** Control API: replicas moved per tick instead of the default, 0 to stall. */
   decommissionRate?: number;
+  /** When heartbeats last found it dead (epoch ms); unset while alive. */
+  deadSince?: number;
 }
 
 /** A statement's target: `"host:port"` or, for some statements, a backend id. */

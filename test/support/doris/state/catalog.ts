@@ -9,6 +9,8 @@ export interface Tablet {
   readonly id: number;
   /** Backend ids holding a replica. */
   replicas: number[];
+  /** The dead backend whose replica a repair clone stood in for: deleted as redundant when it returns. */
+  repairedFor?: number;
 }
 
 export interface Partition {

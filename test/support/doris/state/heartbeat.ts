@@ -55,10 +55,14 @@ export function heartbeat(cluster: DorisCluster, now: number): void {
       be.alive = true;
       be.errMsg = '';
     } else {
+      // Dead at `++counter >= tolerance`: the first missed heartbeat with the default of 1
+      // (system/HeartbeatMgr.java via Backend.handleHbResponse; simulator-fidelity.md §4.1).
       be.heartbeatFailureCounter++;
       be.errMsg = r.error;
-      if (be.heartbeatFailureCounter > tolerance) be.alive = false;
+      if (be.heartbeatFailureCounter >= tolerance) be.alive = false;
     }
+    if (wasAlive && !be.alive) be.deadSince = now;
+    if (be.alive) delete be.deadSince;
     if (wasAlive !== be.alive)
       cluster.record(`backend ${be.id} (${be.host}) ${be.alive ? 'alive' : 'not alive'}`);
   }

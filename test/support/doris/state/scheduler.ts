@@ -35,6 +35,11 @@ export function schedule(cluster: DorisCluster, now = Date.now()): void {
       for (const { table, tablet } of catalog.tablets()) {
         if (moved >= rate) break;
         if (!tablet.replicas.includes(be.id)) continue;
+        // A dead decommissioned BE cannot be a clone source: the tablet is repaired from another
+        // alive replica, or, with none, is UNRECOVERABLE and never moves (catalog/Tablet.java
+        // getHealthStatusWithPriority, aliveAndVersionComplete == 0; branch-2.1 L595-625).
+        if (!be.alive && !tablet.replicas.some((id) => id !== be.id && backends.byId(id)?.alive === true))
+          continue;
         const target = pick(table.tagLocation, tablet.replicas);
         if (target === undefined) continue;
         tablet.replicas = tablet.replicas.map((id) => (id === be.id ? target : id));
@@ -42,6 +47,36 @@ export function schedule(cluster: DorisCluster, now = Date.now()): void {
         load.set(target, (load.get(target) ?? 0) + 1);
         moved++;
       }
+    }
+
+    // REPLICA_MISSING on a dead (not decommissioned) BE: once it has been dead for the repair delay
+    // (tablet_repair_delay_factor_second x the priority factor, about 2 min), a new replica is
+    // cloned onto a BE that holds none; when the dead BE returns, its stale replica is the
+    // redundant one and is deleted (clone/TabletScheduler.java handleReplicaMissing /
+    // handleRedundantReplica, branch-2.1).
+    const delay = cluster.timing().repairDelayMs;
+    let cloned = 0;
+    for (const { table, tablet } of catalog.tablets()) {
+      if (cloned >= cluster.timing().decommissionTabletsPerTick) break;
+      if (tablet.repairedFor !== undefined) continue;
+      const dead = tablet.replicas
+        .map((id) => backends.byId(id))
+        .find((b) => b !== undefined && !b.alive && !b.decommissioned && now - (b.deadSince ?? now) >= delay);
+      if (dead === undefined) continue;
+      const alive = tablet.replicas.filter((id) => backends.byId(id)?.alive === true);
+      if (alive.length === 0 || alive.length >= table.replicationNum) continue;
+      const target = pick(table.tagLocation, tablet.replicas);
+      if (target === undefined) continue;
+      tablet.replicas.push(target);
+      tablet.repairedFor = dead.id;
+      load.set(target, (load.get(target) ?? 0) + 1);
+      cloned++;
+    }
+    for (const { tablet } of catalog.tablets()) {
+      const back = tablet.repairedFor === undefined ? undefined : backends.byId(tablet.repairedFor);
+      if (tablet.repairedFor === undefined || (back !== undefined && !back.alive)) continue;
+      tablet.replicas = tablet.replicas.filter((id) => id !== tablet.repairedFor);
+      delete tablet.repairedFor;
     }
 
     let repaired = 0;
