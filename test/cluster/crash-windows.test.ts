@@ -239,3 +239,41 @@ test('a scale-in waits while another BE is down, and goes on once it is back (S4
     what: 'the scale-in to finish once be-0 is back',
   });
 });
+
+test('two of three followers killed: Doris is unknown, nothing destructive happens, no FE pod is touched (S3, S2)', async (t) => {
+  const ns = await newNamespace(t, 'no-quorum');
+  await startOperator(t, ns);
+  const sim = await simulator();
+  await createCluster(ns, 'doris', { version: '2.1.7', fe: { replicas: 3 }, be: { replicas: 4 } });
+  await waitReady(ns, 'doris', 120_000);
+  const since = await logMark();
+  await sim.kill(`${ns}/doris-fe-1`);
+  await sim.kill(`${ns}/doris-fe-2`);
+  await patchSpec(ns, 'doris', { be: { replicas: 3 } });
+  await eventually(
+    async () => {
+      const c = await getCluster(ns, 'doris');
+      return c.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'Unknown';
+    },
+    { timeoutMs: 30_000, what: 'Ready=Unknown once the master lost its quorum' },
+  );
+  await sleep(5000);
+  const log = await namespaceLog(ns, since);
+  assert.ok(
+    log.some((e) => /master lost its quorum.*exit/.test(e.text)),
+    'the master exited, as Doris does without quorum',
+  );
+  assert.ok(
+    !log.some(
+      (e) => e.kind === 'statement' && /DECOMMISSION|DROP/i.test(e.text) && e.source.startsWith('mysql'),
+    ),
+    'no decommission or drop',
+  );
+  assert.ok(!log.some((e) => e.kind === 'pod'), 'no pod deleted');
+  await sim.restart(`${ns}/doris-fe-1`);
+  await sim.restart(`${ns}/doris-fe-2`);
+  await eventually(async () => (await getCluster(ns, 'doris')).status?.be?.members?.length === 3, {
+    timeoutMs: 120_000,
+    what: 'the scale-in to finish once the FEs are back',
+  });
+});

@@ -56,7 +56,8 @@ const between = (lo: number, hi: number) => Math.round(lo + random() * (hi - lo)
 
 let env: PrivateEnvironment;
 before(async () => {
-  env = await privateEnvironment({ processStartMs });
+  // Elections at Doris' own pace: no master for 30 s after the master's restart (BDB-JE timeout).
+  env = await privateEnvironment({ processStartMs, electionMs: 30_000 });
 });
 after(async () => {
   env.controlPlane.freezeControllerManager(false);

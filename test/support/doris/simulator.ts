@@ -129,6 +129,19 @@ export class Simulator {
     return stall.ms;
   }
 
+  /** The master that lost its quorum exits; its container restarts as a crashed one does. */
+  private masterExited(cluster: DorisCluster, name: string): void {
+    const m = [...this.members.values()].find((x) => x.cluster === cluster && x.frontendName === name);
+    if (m === undefined) return;
+    this.entrypoints.get(m.spec.key)?.abort();
+    m.killed('master lost its quorum: transfer FE type from MASTER to UNKNOWN. exit');
+    setTimeout(() => {
+      if (this.members.get(m.spec.key) !== m || m.state !== 'killed') return;
+      m.state = 'starting';
+      this.runEntrypoint(m);
+    }, this.timing.retryMs * 5);
+  }
+
   kill(key: string): Member {
     const m = this.member(key);
     this.entrypoints.get(key)?.abort();
@@ -226,6 +239,7 @@ export class Simulator {
       store: this.store,
     });
     this.clusters.set(key, cluster);
+    cluster.onMasterExit = (name) => this.masterExited(cluster, name);
     const fe = cluster.found(m.spec.host, m.ports.editLog, m.spec.conf);
     this.run(m, key, fe.name);
   }

@@ -29,6 +29,8 @@ export interface Timing {
   readonly internalSchemaRetryMs: number;
   /** How long a BE is dead before its tablets are re-replicated elsewhere (Doris: about 2 min). */
   readonly repairDelayMs: number;
+  /** From losing a master to electing the next (BDB-JE heartbeat timeout 30 s, then replay). */
+  readonly electionMs: number;
 }
 
 export const realTiming: Timing = {
@@ -44,6 +46,7 @@ export const realTiming: Timing = {
   alterCycleMs: 10_000,
   internalSchemaRetryMs: 5000,
   repairDelayMs: 120_000,
+  electionMs: 30_000,
 };
 
 /** Settings for tests: a tick of 100 ms, entrypoint waits of about a second. */
@@ -62,4 +65,5 @@ export const fastTiming: Timing = {
   alterCycleMs: 1000,
   internalSchemaRetryMs: 200,
   repairDelayMs: 5000,
+  electionMs: 500,
 };

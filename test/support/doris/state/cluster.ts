@@ -55,6 +55,10 @@ export class DorisCluster {
   private readonly configs = new Map<string, FeConfig>();
   private nextId = 10001;
   readonly profile: Profile;
+  /** When the master was last lost (0: never); elections wait `electionMs` from there. */
+  private masterLostAt = 0;
+  /** Called with the name of a master that exits its process on losing its quorum. */
+  onMasterExit: ((name: string) => void) | undefined;
 
   constructor(opts: ClusterOptions) {
     this.key = opts.key;
@@ -117,13 +121,14 @@ export class DorisCluster {
   }
 
   /**
-   * Votes the electable group needs: a majority of its followers. A follower added but not started
-   * yet counts only once it has had `joinProbeMs` to start: the entrypoints add a node just before
-   * starting it, and one that never starts leaves a two-follower group without quorum.
+   * Votes the electable group needs: a majority of the followers that have joined it. A follower
+   * added but never started is not counted (ADD FOLLOWER sets JE's ElectableGroupSizeOverride to
+   * the group minus the unready nodes until their first good heartbeat: Env.java L2918,
+   * ha/BDBHA.java L217-227, system/Frontend.java L153-156), so a crash-looping new follower does
+   * not cost the master its quorum.
    */
-  majority(now = Date.now()): number {
-    const grace = this.timing().joinProbeMs;
-    const group = this.frontends.followers().filter((f) => f.join || now - f.addedAt > grace);
+  majority(_now = Date.now()): number {
+    const group = this.frontends.followers().filter((f) => f.join);
     return Math.floor(group.length / 2) + 1;
   }
 
@@ -199,10 +204,17 @@ export class DorisCluster {
     const current = this.frontends.master;
     if (current !== undefined && (!up.some((f) => f.name === current) || up.length < majority)) {
       this.frontends.master = undefined;
+      this.masterLostAt = now;
       this.record(
         `master ${current} lost: ${up.length} of ${this.frontends.followers().length} followers up, ${majority} needed`,
       );
+      // A master that can no longer write its journal, or is demoted, exits its process
+      // (journal/bdbje/BDBJEJournal.java L261-308, Env.java L2801-2808): the container restarts.
+      if (up.some((f) => f.name === current)) this.onMasterExit?.(current);
     }
+    // The rest notice a lost master through the BDB-JE heartbeat timeout, then elect and replay
+    // (bdbje_heartbeat_timeout_second = 30): no new master before `electionMs`.
+    if (this.frontends.master === undefined && now - this.masterLostAt < this.timing().electionMs) return;
     if (this.frontends.master === undefined && up.length >= majority && up.length > 0) {
       const [chosen] = [...up].sort(
         (a, b) =>
