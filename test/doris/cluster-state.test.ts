@@ -62,7 +62,10 @@ test('a master is elected only by a majority of running followers, after the ele
   const { up, probe } = fakeProbe();
   const c = cluster(probe);
   let now = Date.now();
-  const tick = (ms = 1000) => c.tick((now += ms));
+  const tick = (ms = 1000) => {
+    now += ms;
+    c.tick(now);
+  };
   up.add('fe0');
   const first = c.found('fe0', 9010, {});
   for (const host of ['fe1', 'fe2']) {

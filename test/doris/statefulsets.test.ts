@@ -10,7 +10,7 @@ import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts
 import { isNotFound } from '../../src/kube/rest.ts';
 import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
 import { createDoris, fqdn } from './fixtures.ts';
-import { connect, DETAIL } from './support.ts';
+import { connect } from './support.ts';
 
 interface Pod {
   metadata: { name: string; uid: string };
