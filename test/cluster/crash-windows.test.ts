@@ -277,3 +277,32 @@ test('two of three followers killed: Doris is unknown, nothing destructive happe
     what: 'the scale-in to finish once the FEs are back',
   });
 });
+
+test('a new follower crash-looping right after its ADD FOLLOWER: the master keeps its quorum, no FE pod is touched (S2)', async (t) => {
+  const ns = await newNamespace(t, 'crashloop');
+  await startOperator(t, ns);
+  const sim = await simulator();
+  await sim.setCrashLoop(`${ns}/doris-fe-1`, true);
+  t.after(() => sim.setCrashLoop(`${ns}/doris-fe-1`, false).catch(() => {}));
+  const since = await logMark();
+  await createCluster(ns, 'doris', { version: '2.1.7', fe: { replicas: 3 }, be: { replicas: 1 } });
+  await eventually(
+    async () =>
+      (await namespaceLog(ns, since)).filter((e) => /crash-loop fault/.test(e.text)).length >= 2 &&
+      (await sim.cluster(`${ns}/doris-fe`))?.frontends.length === 3,
+    { timeoutMs: 60_000, what: 'fe-1 added, then crash-looping' },
+  );
+  await sleep(3000);
+  const c = await sim.cluster(`${ns}/doris-fe`);
+  assert.ok(c?.master !== undefined, 'Doris keeps a master: an unstarted follower is outside the quorum');
+  const dc = await getCluster(ns, 'doris');
+  assert.notEqual(dc.status?.phase, 'Ready', 'not Ready while fe-1 is down');
+  const log = await namespaceLog(ns, since);
+  assert.ok(!log.some((e) => e.kind === 'pod'), 'no FE pod deleted');
+  assert.ok(
+    !log.some((e) => e.kind === 'statement' && /DROP (FOLLOWER|OBSERVER)/i.test(e.text)),
+    'nothing dropped',
+  );
+  await sim.setCrashLoop(`${ns}/doris-fe-1`, false);
+  await waitReady(ns, 'doris', 90_000);
+});

@@ -36,6 +36,7 @@ async function feEntrypoint(sim: Simulator, m: Member, signal: AbortSignal): Pro
   const meta = sim.metaOf(m.spec.storageId);
   if (meta !== undefined) {
     // doris-meta/image/ROLE exists: start_fe.sh --console with the existing meta.
+    crashIfFaulted(sim, m);
     await sim.startFrontend(m, meta.cluster, meta.name, signal);
     return;
   }
@@ -70,7 +71,13 @@ async function feEntrypoint(sim: Simulator, m: Member, signal: AbortSignal): Pro
   const fe = cluster.frontends.find(m.spec.host, port);
   if (fe === undefined) return;
   // start_fe.sh --helper <master>:9010: the helper tells the new node its name.
+  crashIfFaulted(sim, m);
   await sim.startFrontend(m, cluster.key, fe.name, signal);
+}
+
+/** Control API fault: the process exits as soon as it starts (a bad config, a full disk): a crash loop. */
+function crashIfFaulted(sim: Simulator, m: Member): void {
+  if (sim.crashLooping.has(m.spec.key)) throw new Crash('the process exited at start (crash-loop fault)');
 }
 
 /**

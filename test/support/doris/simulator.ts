@@ -50,6 +50,8 @@ export class Simulator {
   readonly resolveAddress: AddressResolver | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** Faults: members (`ns/pod`) whose FE process exits as soon as it starts. */
+  readonly crashLooping = new Set<string>();
   /** Faults: replies held back for statements matching a pattern (the statement itself runs). */
   private readonly stalls: { pattern: RegExp; ms: number; remaining: number; cluster?: string }[] = [];
 

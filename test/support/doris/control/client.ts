@@ -35,6 +35,11 @@ export class SimulatorClient {
     return this.call('POST', '/members/restart', { member });
   }
 
+  /** An FE member (`ns/pod`, also before its pod exists) whose process exits at every start. */
+  setCrashLoop(member: string, on: boolean): Promise<object> {
+    return this.call('POST', '/members/crashloop', { member, on });
+  }
+
   /** Cuts a member off the network (ports closed, heartbeats fail) or brings it back. */
   setReachable(member: string, reachable: boolean): Promise<MemberSummary> {
     return this.call('POST', '/members/network', { member, reachable });

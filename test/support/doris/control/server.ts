@@ -195,6 +195,13 @@ export class ControlServer {
         c.failNextBackups = b.count;
         return this.send(res, 200, summarizeCluster(c));
       }
+      case 'POST /members/crashloop': {
+        if (typeof b.member !== 'string' || typeof b.on !== 'boolean')
+          throw new HttpError(400, 'member (ns/pod) and on (true or false) are required');
+        if (b.on) sim.crashLooping.add(b.member);
+        else sim.crashLooping.delete(b.member);
+        return this.send(res, 200, { crashLooping: [...sim.crashLooping] });
+      }
       case 'POST /statements/stall': {
         if (typeof b.pattern !== 'string' || typeof b.ms !== 'number')
           throw new HttpError(400, 'pattern (a regular expression) and ms are required');
