@@ -14,7 +14,14 @@ import type { ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { after, before, type TestContext, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { eventually, newNamespace, type PrivateEnvironment, privateEnvironment } from '../support/env.ts';
+import { builtin, objectPath } from '../../src/kube/resources.ts';
+import {
+  eventually,
+  newNamespace,
+  type PrivateEnvironment,
+  privateEnvironment,
+  testEnv,
+} from '../support/env.ts';
 import {
   balanceBreaks,
   downIntervals,
@@ -187,4 +194,68 @@ test('upgrade with the operator SIGKILLed at random instants (>= 20 kills): one 
   await finished;
   assert.ok(kills >= 20, `the operator was killed ${kills} times during the upgrade (>= 20)`);
   await assertOneAtATime(ns, since);
+});
+
+test('the master pod deleted by someone else during the FE phase, no master for 30 s: the rollout waits and finishes master-last', async (t) => {
+  const ns = await newNamespace(t, 'master-gone');
+  await operatorProcess(t, ns);
+  await createCluster(ns, 'doris', {
+    version: '2.1.8',
+    fe: { replicas: 4, electionNumber: 3 },
+    be: { replicas: 1 },
+  });
+  await waitReady(ns, 'doris', 240_000);
+  const since = await logMark();
+  await patchSpec(ns, 'doris', { version: '2.1.9' });
+  // Once the observer is back on 2.1.9, the master's pod goes, out of the operator's hands.
+  const observerBack = await eventually(
+    async () =>
+      (await namespaceLog(ns, since)).find(
+        (e) =>
+          e.kind === 'process' && e.member === `${ns}/doris-fe-3` && e.text.startsWith('process started'),
+      ),
+    { timeoutMs: 180_000, what: 'the observer restarted' },
+  );
+  const state = await env.simulator.client.cluster(`${ns}/doris-fe`);
+  const masterHost = state?.frontends.find((f) => f.name === state.master)?.host ?? '';
+  const masterPod = masterHost.split('.')[0] ?? '';
+  assert.match(masterPod, /^doris-fe-[0-2]$/);
+  const { client } = await testEnv();
+  await client.request({ method: 'DELETE', path: objectPath(builtin.Pod, ns, masterPod) });
+  await upgraded(ns, 300_000);
+
+  const log = await namespaceLog(ns, since);
+  const lost = log.findIndex((e) => e.seq > observerBack.seq && /^master \S+ lost/.test(e.text));
+  const elected = log.findIndex((e, i) => i > lost && /^master elected/.test(e.text));
+  assert.ok(lost >= 0 && elected > lost, 'Doris was without a master for a while');
+  assert.ok((log[elected]?.at ?? 0) - (log[lost]?.at ?? 0) >= 29_000, 'for the BDB-JE timeout');
+  const ours = log.findIndex(
+    (e) => e.kind === 'pod' && e.member === `${ns}/${masterPod}` && e.seq > observerBack.seq,
+  );
+  const operatorDeletions = log
+    .map((e, i) => ({ e, i }))
+    .filter(({ e, i }) => e.kind === 'pod' && e.text === 'pod terminating' && i !== ours);
+  for (const { e, i } of operatorDeletions)
+    assert.ok(i < lost || i > elected, `${e.member} deleted while Doris had no master`);
+  // Master last: the last FE the operator restarted was the master when it did.
+  const lastFe = operatorDeletions.filter(({ e }) => e.member?.includes('-fe-')).at(-1);
+  const masterThen = log
+    .slice(0, lastFe?.i ?? 0)
+    .filter((e) => /^master elected: |founded the cluster as master/.test(e.text))
+    .at(-1);
+  const pod = lastFe?.e.member?.split('/')[1] ?? '?';
+  assert.ok(
+    masterThen?.text.includes(`${pod}.`),
+    `the last FE restarted (${pod}) was the master: ${masterThen?.text}`,
+  );
+  // Apart from the pod deleted by the test, one member down at a time.
+  const down = downIntervals(log, ns).filter(
+    (d) =>
+      !(
+        d.member === `${ns}/${masterPod}` &&
+        d.from > observerBack.seq &&
+        d.from <= (log[ours]?.seq ?? 0) + 5
+      ),
+  );
+  assert.deepEqual(overlaps(down), [], 'the operator added no second down member');
 });
