@@ -92,11 +92,10 @@ function upgraded(ns: string, timeoutMs: number) {
       const c = await getCluster(ns, 'doris');
       const s = c.status;
       const all = [s?.fe, s?.be, s?.cn, s?.broker];
+      const present = [s?.fe, s?.be, s?.cn].filter((x) => x !== undefined);
       return s?.phase === 'Ready' &&
         s.observedGeneration === c.metadata.generation &&
-        s.fe?.currentVersion === '2.1.9' &&
-        s.be?.currentVersion === '2.1.9' &&
-        s.cn?.currentVersion === '2.1.9' &&
+        present.every((x) => x.currentVersion === '2.1.9') &&
         all.every((x) => x?.updatedReplicas === x?.replicas)
         ? c
         : false;
