@@ -236,17 +236,19 @@ test('the master pod deleted by someone else during the FE phase, no master for 
     .filter(({ e, i }) => e.kind === 'pod' && e.text === 'pod terminating' && i !== ours);
   for (const { e, i } of operatorDeletions)
     assert.ok(i < lost || i > elected, `${e.member} deleted while Doris had no master`);
-  // Master last: the last FE the operator restarted was the master when it did.
-  const lastFe = operatorDeletions.filter(({ e }) => e.member?.includes('-fe-')).at(-1);
-  const masterThen = log
-    .slice(0, lastFe?.i ?? 0)
-    .filter((e) => /^master elected: |founded the cluster as master/.test(e.text))
-    .at(-1);
-  const pod = lastFe?.e.member?.split('/')[1] ?? '?';
-  assert.ok(
-    masterThen?.text.includes(`${pod}.`),
-    `the last FE restarted (${pod}) was the master: ${masterThen?.text}`,
-  );
+  // Master last: an FE the operator restarted while it was master was its last FE restart (here the
+  // master's pod was recreated on 2.1.9 by the test's deletion, so the operator may not need to).
+  const feDeletions = operatorDeletions.filter(({ e }) => e.member?.includes('-fe-'));
+  feDeletions.forEach(({ e, i }, k) => {
+    const masterThen = log
+      .slice(0, i)
+      .filter((x) => /^master elected: |founded the cluster as master/.test(x.text))
+      .at(-1);
+    const pod = e.member?.split('/')[1] ?? '?';
+    if (masterThen?.text.includes(`(${pod}.`))
+      assert.equal(k, feDeletions.length - 1, `${pod} was restarted while master, before other FEs`);
+  });
+  assert.ok(feDeletions.length >= 3, 'the operator restarted the other FEs');
   // Apart from the pod deleted by the test, one member down at a time.
   const down = downIntervals(log, ns).filter(
     (d) =>
