@@ -1,13 +1,14 @@
 /**
- * be_entrypoint.sh registration (branch-2.1 L146-200, the same in 3.0): with no FE master the script
- * loops forever and the BE process never starts; once a master answers it registers and starts.
+ * The entrypoints' start-up, as shipped: be_entrypoint.sh (branch-2.1 L146-200, the same in 3.0) loops
+ * forever without an FE master, so the BE process never starts; an FE dropped from the cluster exits at
+ * start on its old meta (Env.checkCurrentNodeExist), so its pod crash-loops.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { standaloneSpec } from '../support/doris/standalone.ts';
 import { eventually } from '../support/env.ts';
-import { standalone } from './support.ts';
+import { connect, standalone } from './support.ts';
 
 test('a BE whose FE has no master never starts, however long it waits; it starts once a master appears', async (t) => {
   const c = await standalone(t, { fe: 3, be: 0, timing: { registerTimeoutMs: 500 } });
@@ -34,4 +35,21 @@ test('a BE whose FE has no master never starts, however long it waits; it starts
     c.sim.cluster('standalone/fe').backends.list.some((b) => b.host === be.spec.host),
     'registered',
   );
+});
+
+test('an FE dropped from the cluster and restarted on its old meta exits at start, again and again', async (t) => {
+  const c = await standalone(t, { fe: 4, be: 0 });
+  const fe3 = c.fes[3];
+  assert.ok(fe3);
+  const sql = await connect(t, c.fes[0] ?? '');
+  await sql.exec(`ALTER SYSTEM DROP OBSERVER "${fe3.spec.host}:9010"`);
+  c.sim.restart(fe3.spec.key);
+  await eventually(
+    async () =>
+      (await c.control.log()).filter(
+        (e) => e.member === fe3.spec.key && /is not added to the cluster, will exit/.test(e.text),
+      ).length >= 2,
+    { what: 'the dropped FE crash-looping' },
+  );
+  assert.equal(fe3.shouldListen(), false, 'never ready');
 });

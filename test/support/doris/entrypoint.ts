@@ -35,7 +35,11 @@ export async function runEntrypoint(sim: Simulator, m: Member, signal: AbortSign
 async function feEntrypoint(sim: Simulator, m: Member, signal: AbortSignal): Promise<void> {
   const meta = sim.metaOf(m.spec.storageId);
   if (meta !== undefined) {
-    // doris-meta/image/ROLE exists: start_fe.sh --console with the existing meta.
+    // doris-meta/image/ROLE exists: start_fe.sh --console with the existing meta. A node the
+    // cluster dropped meanwhile exits at start: "current node ... is not added to the cluster, will
+    // exit" (Env.checkCurrentNodeExist, Env.java L1873-1890), so its pod crash-loops.
+    if (sim.clusters.get(meta.cluster)?.frontends.byName(meta.name) === undefined)
+      throw new Crash(`current node ${m.spec.host} is not added to the cluster, will exit`);
     crashIfFaulted(sim, m);
     await sim.startFrontend(m, meta.cluster, meta.name, signal);
     return;
