@@ -17,13 +17,21 @@ export function installCrds(): Promise<void> {
     // Server-side apply keeps every x-kubernetes-* key (typed client calls drop them).
     const apply = await kubectl(['apply', '--server-side', '--force-conflicts', '-f', bases]);
     if (apply.code !== 0) throw new Error(`installing the CRDs failed: ${apply.stderr}`);
-    const wait = await kubectl([
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      `crd/${dorisClusterKind.crd().metadata.name}`,
-    ]);
-    if (wait.code !== 0) throw new Error(`the DorisCluster CRD is not established: ${wait.stderr}`);
+    // Right after creation the CRD may have no status yet, which `kubectl wait` reports as an error
+    // instead of waiting: ask again until it says Established.
+    await eventually(
+      async () => {
+        const wait = await kubectl([
+          'wait',
+          '--for=condition=Established',
+          '--timeout=60s',
+          `crd/${dorisClusterKind.crd().metadata.name}`,
+        ]);
+        if (wait.code !== 0) throw new Error(`the DorisCluster CRD is not established: ${wait.stderr}`);
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, what: 'the DorisCluster CRD to be established' },
+    );
     const { client } = await testEnv();
     await eventually(
       () => client.request({ method: 'GET', path: collectionPath(dorisClusterKind.resource) }),
