@@ -24,7 +24,7 @@ const roleOf: Record<Component, MemberStatus['role']> = {
 
 function members(input: PlanInput, c: Component): MemberStatus[] {
   return (input.pods[c] ?? []).map((pod) => {
-    const reg = registrationOf(input, c, pod.ordinal, pod.ip);
+    const reg = registrationOf(input, c, pod.ordinal);
     const host = reg?.row.host ?? hostOf(input, c, pod.ordinal);
     const base: MemberStatus = { podName: pod.name, host, role: roleOf[c] };
     if (reg === undefined) return base;

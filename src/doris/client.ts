@@ -179,13 +179,6 @@ export class DorisClient {
     return new Map(rows.map((r) => [r.Key ?? '', r.Value ?? '']));
   }
 
-  /** Value of an FE config key on the connected FE. */
-  async frontendConfig(key: string): Promise<string | undefined> {
-    const rows = await this.query('SHOW FRONTEND CONFIG LIKE ?', [key]);
-    const row = rows.find((r) => r.Key === key);
-    return row?.Value ?? undefined;
-  }
-
   async close(): Promise<void> {
     try {
       await this.conn.end();

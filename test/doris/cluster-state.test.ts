@@ -113,11 +113,11 @@ test('a follower added but never started does not count toward the majority', ()
   c.found('fe0', 9010, {});
   c.frontends.add('FOLLOWER', 'fe1', 9010);
   const now = Date.now();
-  assert.equal(c.majority(now), 1, 'the group is the running master');
+  assert.equal(c.majority(), 1, 'the group is the running master');
   c.tick(now);
   assert.ok(c.frontends.master !== undefined);
   c.tick(now + 60_000);
-  assert.equal(c.majority(now + 60_000), 1, 'however long it stays unstarted');
+  assert.equal(c.majority(), 1, 'however long it stays unstarted');
   assert.ok(c.frontends.master !== undefined, 'the master keeps its quorum');
 });
 

@@ -11,7 +11,7 @@
  */
 import { components } from '../names.ts';
 import { buildMembers, type Member, unavailable } from './members.ts';
-import { planRollout, unconfirmedRestart } from './rollout.ts';
+import { planRollout, unconfirmedRestart, waitForRestart } from './rollout.ts';
 import { planScale, sinceMemberStart } from './scale.ts';
 import { planStaleRegistrations } from './stale.ts';
 import { continuing, type PlanInput, pollMs, type Step } from './types.ts';
@@ -25,13 +25,13 @@ export function plan(input: PlanInput): Step | undefined {
   const growth = scaling.find((s) => !isDisruptive(s) && s.kind !== 'wait');
   if (growth !== undefined) return growth;
 
-  const rollout = planRollout(input, members);
-  if (unconfirmedRestart(input, members) !== undefined) return rollout;
+  const restarting = unconfirmedRestart(input, members);
+  if (restarting !== undefined) return waitForRestart(input, restarting);
 
   const next =
     scaling[0] ??
     components.map((c) => planStaleRegistrations(input, c)).find((s) => s !== undefined) ??
-    rollout;
+    planRollout(input, members);
   return gate(input, members, next);
 }
 

@@ -43,7 +43,7 @@ export function buildMembers(input: PlanInput): Member[] {
     for (let ordinal = 0; ordinal < top; ordinal++) {
       const pod = pods.find((p) => p.ordinal === ordinal);
       const host = hostOf(input, c, ordinal);
-      const reg = registrationOf(input, c, ordinal, pod?.ip);
+      const reg = registrationOf(input, c, ordinal);
       const base = { component: c, ordinal, name: podName(input.cluster, c, ordinal), host };
       const member = {
         ...base,

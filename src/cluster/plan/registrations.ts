@@ -33,13 +33,9 @@ export function rowsOf(input: PlanInput, c: Component): Registration[] {
   return input.doris.backends.map((row) => ({ kind: 'be', row }));
 }
 
-/** The Doris registration of one member, if Doris lists it: by FQDN (any domain) or pod IP. */
-export function registrationOf(
-  input: PlanInput,
-  c: Component,
-  ordinal: number,
-  ip?: string,
-): Registration | undefined {
+/** The Doris registration of one member, if Doris lists it: by FQDN (any domain) or its pod's IP. */
+export function registrationOf(input: PlanInput, c: Component, ordinal: number): Registration | undefined {
+  const ip = (input.pods[c] ?? []).find((p) => p.ordinal === ordinal)?.ip;
   return rowsOf(input, c).find((r) => {
     const named = memberOfHost(input.cluster, input.namespace, r.row.host);
     return named !== undefined

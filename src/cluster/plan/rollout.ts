@@ -50,9 +50,6 @@ export function unconfirmedRestart(input: PlanInput, members: readonly Member[])
 
 /** The next rollout step, or undefined when every member runs its target. */
 export function planRollout(input: PlanInput, members: readonly Member[]): Step | undefined {
-  const restarting = unconfirmedRestart(input, members);
-  if (restarting !== undefined) return waitFor(input, restarting);
-
   const doris = input.doris;
   const bes = members.filter((m) => m.component === 'be' && m.expected);
   const beImage = input.target.be?.image;
@@ -132,7 +129,7 @@ export function planRollout(input: PlanInput, members: readonly Member[]): Step 
 }
 
 /** Waiting for a restarted member to be confirmed; past memberTimeoutSeconds the cluster is Degraded. */
-function waitFor(input: PlanInput, m: Member): Step {
+export function waitForRestart(input: PlanInput, m: Member): Step {
   const op = input.operation;
   const elapsed = sinceMemberStart(input, m.name);
   const want = releaseOfImage(input.target[m.component]?.image ?? '');

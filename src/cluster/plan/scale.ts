@@ -60,35 +60,31 @@ export function planScale(input: PlanInput, c: Component): Step | undefined {
 function planWantedAgain(input: PlanInput, c: 'be' | 'cn', desired: number): Step | undefined {
   if (!input.doris.known) return undefined;
   for (let ordinal = 0; ordinal < desired; ordinal++) {
-    const pod = input.pods[c].find((p) => p.ordinal === ordinal);
-    const reg = registrationOf(input, c, ordinal, pod?.ip);
+    const reg = registrationOf(input, c, ordinal);
     if (reg?.kind !== 'be') continue;
     const member = `${input.cluster}-${c}-${ordinal}`;
-    const target = hostPort(c, reg.row.host);
-    if (c === 'be' && reg.row.decommissioned && reg.row.tabletNum > 0) {
-      return {
-        kind: 'sql',
-        action: { op: 'cancelDecommission', hostPort: target },
-        reason: `${member} is wanted again`,
-        event: {
-          type: 'Normal',
-          reason: 'DecommissionCancelled',
-          note: `Cancelled the decommission of ${member}: be.replicas is ${desired} again`,
-        },
-      };
-    }
-    if (c === 'cn' && reg.row.queryDisabled && reg.row.loadDisabled) {
-      return {
-        kind: 'sql',
-        action: { op: 'enableQuery', hostPort: target },
-        reason: `${member} is wanted again`,
-        event: {
-          type: 'Normal',
-          reason: 'ComputeNodeServing',
-          note: `Queries and loads reach ${member} again: cn.replicas is ${desired}`,
-        },
-      };
-    }
+    const hostPortOf = hostPort(c, reg.row.host);
+    const undo =
+      c === 'be' && reg.row.decommissioned && reg.row.tabletNum > 0
+        ? ({
+            op: 'cancelDecommission',
+            reason: 'DecommissionCancelled',
+            note: `Cancelled the decommission of ${member}`,
+          } as const)
+        : c === 'cn' && reg.row.queryDisabled && reg.row.loadDisabled
+          ? ({
+              op: 'enableQuery',
+              reason: 'ComputeNodeServing',
+              note: `Queries and loads reach ${member} again`,
+            } as const)
+          : undefined;
+    if (undo === undefined) continue;
+    return {
+      kind: 'sql',
+      action: { op: undo.op, hostPort: hostPortOf },
+      reason: `${member} is wanted again`,
+      event: { type: 'Normal', reason: undo.reason, note: `${undo.note}: ${c}.replicas is ${desired} again` },
+    };
   }
   return undefined;
 }
@@ -131,8 +127,7 @@ function planScaleIn(input: PlanInput, c: Component, ordinal: number, desired: n
       problem: `Doris lists ${hosts}, which matches no member of this cluster; nothing of ${c} is removed until that registration is explained or dropped`,
     };
   }
-  const pod = (input.pods[c] ?? []).find((p) => p.ordinal === ordinal);
-  const reg = registrationOf(input, c, ordinal, pod?.ip);
+  const reg = registrationOf(input, c, ordinal);
   if (reg === undefined) return shrink;
   const host = reg.row.host;
   const op = (message: string) => ({ type: 'ScaleIn' as const, component: c, member, message });

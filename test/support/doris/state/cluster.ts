@@ -127,7 +127,7 @@ export class DorisCluster {
    * ha/BDBHA.java L217-227, system/Frontend.java L153-156), so a crash-looping new follower does
    * not cost the master its quorum.
    */
-  majority(_now = Date.now()): number {
+  majority(): number {
     const group = this.frontends.followers().filter((f) => f.join);
     return Math.floor(group.length / 2) + 1;
   }
@@ -200,7 +200,7 @@ export class DorisCluster {
    */
   private elect(now: number): void {
     const up = this.upFollowers();
-    const majority = this.majority(now);
+    const majority = this.majority();
     const current = this.frontends.master;
     if (current !== undefined && (!up.some((f) => f.name === current) || up.length < majority)) {
       this.frontends.master = undefined;
