@@ -42,3 +42,12 @@ export const noDatabaseSelected = (): DorisError =>
 
 /** What a statement forwarded to a master that does not exist (no quorum, no election) gets. */
 export const notReady = (): DorisError => ddlError('Node catalog is not ready, please wait for a while.');
+
+/**
+ * What a follower answers when it cannot forward to the master (none elected, or its process gone):
+ * qe/MasterOpExecutor.java `forward` wraps the failed thrift connection, and StmtExecutor reports
+ * `<exception class>, msg: <message>` (seen as `ERROR 1105 (HY000): Exception, msg: Failed to get
+ * master client.` on a follower of a cluster without a master).
+ */
+export const forwardFailed = (): DorisError =>
+  new DorisError(1105, 'HY000', 'Exception, msg: Failed to get master client.');

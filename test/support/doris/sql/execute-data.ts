@@ -1,9 +1,12 @@
 /** Databases, tables, repositories, backup and restore. */
-import { ddlError, noDatabaseSelected } from '../errors.ts';
+import { DorisError, ddlError, noDatabaseSelected } from '../errors.ts';
+import type { Table } from '../state/catalog.ts';
 import { SYSTEM_DATABASES } from '../state/catalog.ts';
 import { BACKUP_COLUMNS, RESTORE_COLUMNS } from '../state/jobs.ts';
 import { REPOSITORY_COLUMNS } from '../state/repositories.ts';
-import { type Exec, type Handlers, OK, rows } from './session.ts';
+import { load, scan, toTableRows } from '../state/table-data.ts';
+import { type Exec, type Handlers, OK, type Result, rows } from './session.ts';
+import type { Statement } from './statements.ts';
 
 /** Without FORCE, dropped tables stay in the recycle bin for catalog_trash_expire_second. */
 const keepUntil = (x: Exec, force: boolean): number | undefined =>
@@ -19,6 +22,39 @@ const currentDb = (x: Exec, db: string | undefined): string => {
 function replicationOf(props: Readonly<Record<string, string>>): number | undefined {
   const num = props.replication_num ?? /:\s*(\d+)/.exec(props.replication_allocation ?? '')?.[1];
   return num === undefined ? undefined : Number(num);
+}
+
+function tableOf(x: Exec, db: string, name: string): Table {
+  const table = x.cluster.catalog.database(db).tables.get(name);
+  if (table === undefined)
+    throw new DorisError(1051, '42S02', `errCode = 2, detailMessage = Unknown table '${name}'`);
+  return table;
+}
+
+/** `SELECT count(*) | * | columns FROM [db.]table [LIMIT n]`, run on the FE the client reached. */
+export function selectFromTable(s: Extract<Statement, { kind: 'select' }>, x: Exec): Result {
+  const ref = s.table;
+  if (ref === undefined) throw ddlError('no table');
+  const db = currentDb(x, ref.db);
+  x.auth.require(x.session.user, ['SELECT'], db);
+  const table = tableOf(x, db, ref.name);
+  const all = scan(table, (id) => x.cluster.backends.byId(id)?.alive === true);
+  const [first] = s.items;
+  if (s.items.length === 1 && first?.expr.kind === 'call' && first.expr.name === 'count')
+    return rows([first.label], [[all.length]]);
+  const picks = s.items.flatMap((item) => {
+    if (item.expr.kind === 'star') return table.columns.map((c, i) => ({ i, label: c }));
+    if (item.expr.kind !== 'column') throw ddlError('only columns or count(*) can be selected from a table');
+    const wanted = item.expr.name.toLowerCase();
+    const i = table.columns.findIndex((c) => c.toLowerCase() === wanted);
+    if (i < 0) throw ddlError(`Unknown column '${item.expr.name}' in 'table list'`);
+    return [{ i, label: item.label }];
+  });
+  const out = all.map((row) => picks.map((p) => row[p.i] ?? null));
+  return rows(
+    picks.map((p) => p.label),
+    s.limit === undefined ? out : out.slice(0, s.limit),
+  );
 }
 
 export const dataHandlers: Handlers = {
@@ -38,6 +74,7 @@ export const dataHandlers: Handlers = {
     if (s.ifNotExists && x.cluster.catalog.database(db).tables.has(s.name)) return OK;
     const spec = {
       name: s.name,
+      columns: s.columns,
       buckets: s.buckets,
       replicationNum: replicationOf(s.props) ?? 3,
       partitions: s.partitions.length > 0 ? s.partitions : [s.name],
@@ -52,6 +89,15 @@ export const dataHandlers: Handlers = {
     x.auth.require(x.session.user, ['DROP'], db);
     x.cluster.write(() => x.cluster.catalog.dropTable(db, s.name, s.ifExists, keepUntil(x, s.force)));
     return OK;
+  },
+  insert: (s, x) => {
+    const db = currentDb(x, s.db);
+    x.auth.require(x.session.user, ['LOAD'], db);
+    const table = tableOf(x, db, s.table);
+    const n = x.cluster.write(() =>
+      load(table, toTableRows(table, s.columns, s.rows), (id) => x.cluster.backends.byId(id)?.alive === true),
+    );
+    return { kind: 'ok', affectedRows: n };
   },
   showDatabases: (_, x) =>
     rows(

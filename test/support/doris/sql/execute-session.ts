@@ -4,6 +4,7 @@ import { passwordHash } from '../state/auth.ts';
 import { SYSTEM_DATABASES } from '../state/catalog.ts';
 import { likeToRegExp } from '../state/configs.ts';
 import { backendRows, frontendRows } from '../state/rows.ts';
+import { selectFromTable } from './execute-data.ts';
 import { defaultVariables, type Exec, type Handlers, OK, rows, type Value } from './session.ts';
 import type { Expr } from './statements.ts';
 
@@ -59,6 +60,7 @@ function evaluate(expr: Expr, x: Exec): Value {
 
 export const sessionHandlers: Handlers = {
   select: (s, x) => {
+    if (s.table !== undefined) return selectFromTable(s, x);
     if (s.from !== undefined) {
       x.auth.require(x.session.user, ['ADMIN', 'NODE']);
       const r =

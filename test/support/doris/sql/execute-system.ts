@@ -8,7 +8,7 @@ import type { DorisCluster } from '../state/cluster.ts';
 import { CONFIG_COLUMNS, FeConfig } from '../state/configs.ts';
 import { type HostPort, parseHostPort } from '../state/probe.ts';
 import { backendRows, brokerRows, frontendRows } from '../state/rows.ts';
-import { type Exec, type Handlers, OK, rows } from './session.ts';
+import { type Exec, forwarded, type Handlers, OK, rows } from './session.ts';
 
 const hostPort = (text: string): HostPort => {
   const hp = parseHostPort(text);
@@ -157,7 +157,9 @@ export const systemHandlers: Handlers = {
         for (const fe of x.cluster.frontends.list) x.cluster.config(fe.name).set(k, v);
       } else if (FeConfig.isMasterOnly(k)) {
         // A master-only setting is forwarded to the master and changes only its copy.
-        x.cluster.config(x.cluster.requireMaster().name).set(k, v);
+        const master = forwarded(x.fe).viewer.name;
+        x.cluster.requireMaster();
+        x.cluster.config(master).set(k, v);
       } else {
         x.cluster.config(x.fe.viewer.name).set(k, v);
       }

@@ -10,8 +10,8 @@ import { sessionHandlers } from './execute-session.ts';
 import { systemHandlers } from './execute-system.ts';
 import { splitStatements } from './lexer.ts';
 import { parseStatement } from './parser.ts';
-import type { Exec, FeContext, Handlers, Result, Session } from './session.ts';
-import type { Statement } from './statements.ts';
+import { type Exec, type FeContext, forwarded, type Handlers, type Result, type Session } from './session.ts';
+import type { Statement, StatementKind } from './statements.ts';
 
 const handlers: Handlers = { ...systemHandlers, ...dataHandlers, ...authHandlers, ...sessionHandlers };
 
@@ -57,14 +57,51 @@ function logEntry(opts: RunOptions, text: string) {
   };
 }
 
+/**
+ * What a follower forwards to the master: every change (their RedirectStatus is FORWARD_*), and
+ * SHOW FRONTENDS / SHOW BACKENDS, which forward while the session's `forwardToMaster` is true, its
+ * default (ShowFrontendsStmt/ShowBackendsStmt.getRedirectStatus, qe/SessionVariable.java 2.1 L1005,
+ * 3.0 L958): a follower answers with the master's view, or fails when there is no master.
+ */
+const FORWARDED: ReadonlySet<StatementKind> = new Set<StatementKind>([
+  'showFrontends',
+  'showBackends',
+  'addFrontend',
+  'dropFrontend',
+  'addBackend',
+  'dropBackend',
+  'decommissionBackend',
+  'cancelDecommission',
+  'modifyBackend',
+  'addBroker',
+  'dropBroker',
+  'dropAllBroker',
+  'createDatabase',
+  'dropDatabase',
+  'createTable',
+  'dropTable',
+  'insert',
+  'setPassword',
+  'createUser',
+  'dropUser',
+  'grantPrivileges',
+  'grantRole',
+  'createRepository',
+  'dropRepository',
+  'backup',
+  'restore',
+  'cancelJob',
+]);
+
 export function executeStatement(
   stmt: Statement,
   opts: Pick<RunOptions, 'session' | 'fe' | 'source'>,
 ): Result {
+  const fe = FORWARDED.has(stmt.kind) ? forwarded(opts.fe) : opts.fe;
   const x: Exec = {
     session: opts.session,
-    fe: opts.fe,
-    cluster: opts.fe.cluster,
+    fe,
+    cluster: fe.cluster,
     auth: opts.fe.cluster.auth,
     now: Date.now(),
     source: opts.source,

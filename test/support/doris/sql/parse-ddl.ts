@@ -1,5 +1,7 @@
 /** Parsing of ALTER SYSTEM, CREATE (database, table, user, repository), BACKUP and RESTORE. */
+
 import type { Cursor } from './cursor.ts';
+import type { Token } from './lexer.ts';
 import type { Statement } from './statements.ts';
 
 export function parseAlterSystem(c: Cursor): Statement {
@@ -73,12 +75,13 @@ export function parseCreate(c: Cursor): Statement {
 }
 
 /**
- * CREATE TABLE: the column list and key clauses are skipped; what matters is the partitions, the
- * bucket count and the replication properties.
+ * CREATE TABLE: the column names (types and key clauses are skipped), the partitions, the bucket
+ * count and the replication properties.
  */
 function parseCreateTable(c: Cursor): Statement {
   const ifNotExists = c.acceptWord('IF', 'NOT', 'EXISTS');
   const q = c.qualifiedName();
+  const columns = c.peek()?.value === '(' ? columnNames(c.group()) : [];
   let buckets = 10;
   let partitions: string[] = [];
   let props = {};
@@ -103,7 +106,24 @@ function parseCreateTable(c: Cursor): Statement {
       c.next();
     }
   }
-  return { kind: 'createTable', ...q, ifNotExists, buckets, partitions, props };
+  return { kind: 'createTable', ...q, ifNotExists, columns, buckets, partitions, props };
+}
+
+/** The first name of each top-level item of a column list, index definitions left out. */
+function columnNames(tokens: readonly Token[]): string[] {
+  const names: string[] = [];
+  let depth = 0;
+  let first = true;
+  for (const t of tokens) {
+    if (t.type === 'symbol' && t.value === '(') depth++;
+    else if (t.type === 'symbol' && t.value === ')') depth--;
+    else if (depth === 0 && t.type === 'symbol' && t.value === ',') first = true;
+    else if (first) {
+      first = false;
+      if ((t.type === 'word' || t.type === 'quoted') && !/^INDEX$/i.test(t.value)) names.push(t.value);
+    }
+  }
+  return names;
 }
 
 export function parseBackupRestore(c: Cursor): Statement {

@@ -7,7 +7,7 @@ import { PRIVILEGES, type Privilege } from '../state/auth.ts';
 import { Cursor } from './cursor.ts';
 import type { StatementText } from './lexer.ts';
 import { parseAlterSystem, parseBackupRestore, parseCreate } from './parse-ddl.ts';
-import type { Expr, SelectItem, Statement } from './statements.ts';
+import type { Expr, Literal, SelectItem, Statement } from './statements.ts';
 
 export function parseStatement(stmt: StatementText): Statement {
   const c = new Cursor(stmt.tokens, stmt.text);
@@ -52,7 +52,40 @@ function parseWith(c: Cursor): Statement {
   }
   if (c.acceptWord('SET')) return parseSet(c);
   if (c.acceptWord('GRANT')) return parseGrant(c);
+  if (c.acceptWord('INSERT', 'INTO')) return parseInsert(c);
   return c.fail();
+}
+
+/** `INSERT INTO [db.]t [(c1, c2)] VALUES (v1, v2), (...)`: literal values only. */
+function parseInsert(c: Cursor): Statement {
+  const q = c.qualifiedName();
+  let columns: string[] | undefined;
+  if (c.acceptSymbol('(')) {
+    columns = [];
+    do columns.push(c.name());
+    while (c.acceptSymbol(','));
+    c.expectSymbol(')');
+  }
+  c.expectWord('VALUES');
+  const rows: Literal[][] = [];
+  do {
+    c.expectSymbol('(');
+    const row: Literal[] = [];
+    do {
+      const e = parseExpr(c);
+      if (e.kind !== 'literal') c.fail();
+      row.push(e.value);
+    } while (c.acceptSymbol(','));
+    c.expectSymbol(')');
+    rows.push(row);
+  } while (c.acceptSymbol(','));
+  return {
+    kind: 'insert',
+    ...(q.db === undefined ? {} : { db: q.db }),
+    table: q.name,
+    ...(columns === undefined ? {} : { columns }),
+    rows,
+  };
 }
 
 function parseShow(c: Cursor): Statement {
@@ -129,18 +162,21 @@ function parseSelect(c: Cursor): Statement {
     else items.push({ expr, label });
   } while (c.acceptSymbol(','));
   let from: 'frontends' | 'backends' | undefined;
+  let table: { db?: string; name: string } | undefined;
   if (c.acceptWord('FROM')) {
-    const name = c.name().toLowerCase();
-    if (name !== 'frontends' && name !== 'backends') c.fail();
-    c.expectSymbol('(');
-    c.expectSymbol(')');
-    from = name;
+    const q = c.qualifiedName();
+    const fn = q.name.toLowerCase();
+    if (q.db === undefined && (fn === 'frontends' || fn === 'backends') && c.acceptSymbol('(')) {
+      c.expectSymbol(')');
+      from = fn;
+    } else table = q;
   }
   const limit = c.acceptWord('LIMIT') ? Number(c.next().value) : undefined;
   return {
     kind: 'select',
     items,
     ...(from === undefined ? {} : { from }),
+    ...(table === undefined ? {} : { table }),
     ...(limit === undefined ? {} : { limit }),
   };
 }

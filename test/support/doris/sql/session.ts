@@ -2,6 +2,7 @@
  * What a statement runs with: the session (who is logged in, the current database, session
  * variables), the FE it reached, and the shape of results.
  */
+import { forwardFailed } from '../errors.ts';
 import type { Auth, User } from '../state/auth.ts';
 import type { DorisCluster } from '../state/cluster.ts';
 import type { Viewer } from '../state/rows.ts';
@@ -21,6 +22,26 @@ export interface FeContext {
   readonly cluster: DorisCluster;
   readonly viewer: Viewer;
   readonly version: DorisVersion;
+}
+
+/** The master's context for a statement a follower forwards (qe/MasterOpExecutor.java `forward`). */
+export function forwarded(fe: FeContext): FeContext {
+  const { cluster, viewer } = fe;
+  if (cluster.frontends.master === viewer.name) return fe;
+  const master = cluster.master();
+  if (master === undefined || !cluster.probe.frontend(master.host, master.editLogPort, master.name).ok)
+    throw forwardFailed();
+  return {
+    ...fe,
+    viewer: {
+      ...viewer,
+      name: master.name,
+      connected: viewer.name,
+      queryPort: master.queryPort,
+      rpcPort: master.rpcPort,
+      arrowFlightSqlPort: master.arrowFlightSqlPort,
+    },
+  };
 }
 
 export type Value = string | number | null;

@@ -64,6 +64,7 @@ export type Statement =
       readonly db?: string;
       readonly name: string;
       readonly ifNotExists: boolean;
+      readonly columns: readonly string[];
       readonly buckets: number;
       readonly partitions: readonly string[];
       readonly props: Props;
@@ -123,10 +124,22 @@ export type Statement =
     }
   | { readonly kind: 'cancelJob'; readonly type: 'backup' | 'restore'; readonly db?: string }
   | {
+      readonly kind: 'insert';
+      readonly db?: string;
+      readonly table: string;
+      /** The column list, when given; otherwise values follow the table's columns. */
+      readonly columns?: readonly string[];
+      readonly rows: readonly (readonly Literal[])[];
+    }
+  | {
       readonly kind: 'select';
       readonly items: readonly SelectItem[];
       readonly from?: 'frontends' | 'backends';
+      /** `FROM [db.]table`: a table of the catalog. */
+      readonly table?: { readonly db?: string; readonly name: string };
       readonly limit?: number;
     };
+
+export type Literal = string | number | null;
 
 export type StatementKind = Statement['kind'];

@@ -4,6 +4,7 @@
  * break replication, and the moves the tablet scheduler makes.
  */
 import { DorisError, ddlError, unknownDatabase } from '../errors.ts';
+import type { Literal } from '../sql/statements.ts';
 
 export interface Tablet {
   readonly id: number;
@@ -11,6 +12,10 @@ export interface Tablet {
   replicas: number[];
   /** The dead backend whose replica a repair clone stood in for: deleted as redundant when it returns. */
   repairedFor?: number;
+  /** The rows loaded into this tablet (table-data.ts). */
+  readonly rows: (readonly Literal[])[];
+  /** Backends whose replica missed a load (VERSION_INCOMPLETE) until a clone repairs it. */
+  behind?: number[];
 }
 
 export interface Partition {
@@ -22,6 +27,7 @@ export interface Partition {
 export interface Table {
   readonly id: number;
   readonly name: string;
+  readonly columns: readonly string[];
   /** Raised in place for the internal tables (InternalSchemaInitializer.modifyTblReplicaCount). */
   replicationNum: number;
   readonly tagLocation: string;
@@ -37,6 +43,7 @@ export interface Database {
 
 export interface TableSpec {
   readonly name: string;
+  readonly columns?: readonly string[];
   readonly buckets: number;
   readonly replicationNum: number;
   /** Partition names; a table without PARTITION BY has one partition named like the table. */
@@ -117,12 +124,13 @@ export class Catalog {
           .sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || a - b)
           .slice(0, spec.replicationNum);
         for (const id of chosen) load.set(id, (load.get(id) ?? 0) + 1);
-        return { id: nextId(), replicas: chosen };
+        return { id: nextId(), replicas: chosen, rows: [] };
       }),
     }));
     const table: Table = {
       id: nextId(),
       name: spec.name,
+      columns: spec.columns ?? [],
       replicationNum: spec.replicationNum,
       tagLocation: 'default',
       buckets: spec.buckets,
@@ -188,6 +196,8 @@ export class Catalog {
       const before = tablet.replicas.length;
       tablet.replicas = tablet.replicas.filter((id) => id !== backendId);
       n += before - tablet.replicas.length;
+      // The last replica gone takes the tablet's rows with it.
+      if (tablet.replicas.length === 0) tablet.rows.length = 0;
     }
     return n;
   }

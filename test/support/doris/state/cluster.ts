@@ -21,6 +21,7 @@ import { Jobs } from './jobs.ts';
 import type { Probe } from './probe.ts';
 import { type ObjectStore, Repositories } from './repositories.ts';
 import { schedule } from './scheduler.ts';
+import { allRows, load } from './table-data.ts';
 
 export interface ClusterOptions {
   /** How tests and the control API name the cluster, e.g. `ns/doris-fe`. */
@@ -170,6 +171,8 @@ export class DorisCluster {
           .filter((t) => names.includes(t.name))
           .map((t) => ({
             name: t.name,
+            columns: t.columns,
+            rows: allRows(t),
             replicationNum: t.replicationNum,
             buckets: t.buckets,
             partitions: t.partitions.map((p) => p.name),
@@ -181,12 +184,13 @@ export class DorisCluster {
         for (const t of tables) {
           if (this.catalog.database(db).tables.has(t.name)) continue;
           const replicas = replicationNum ?? t.replicationNum;
-          this.catalog.createTable(
+          const table = this.catalog.createTable(
             db,
             { ...t, replicationNum: replicas },
             this.eligibleBackends(),
             this.allocateId,
           );
+          load(table, t.rows, (id) => this.backends.byId(id)?.alive === true);
         }
         this.journalId++;
       },

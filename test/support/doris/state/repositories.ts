@@ -8,6 +8,9 @@ import { formatTime } from '../format.ts';
 
 export interface StoredTable {
   readonly name: string;
+  readonly columns: readonly string[];
+  /** The table's rows when the snapshot was taken. */
+  readonly rows: readonly (readonly (string | number | null)[])[];
   readonly replicationNum: number;
   readonly buckets: number;
   readonly partitions: readonly string[];

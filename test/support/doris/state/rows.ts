@@ -1,7 +1,8 @@
 /**
- * SHOW FRONTENDS / SHOW BACKENDS / SHOW BROKER rows, as the FE a client is connected to prints them:
- * HttpPort is that FE's own on every row, its own row is always Alive with its own ports and
- * CurrentConnected `Yes`; backends are sorted by Host; unset times are SQL NULL.
+ * SHOW FRONTENDS / SHOW BACKENDS / SHOW BROKER rows, as the FE answering prints them (the master,
+ * when a follower forwarded the statement): HttpPort is that FE's own on every row, its own row is
+ * always Alive with its own ports; CurrentConnected `Yes` marks the FE the client is connected to;
+ * backends are sorted by Host; unset times are SQL NULL.
  */
 import { formatBool, formatCapacity, formatMemory, formatPercent, formatTime } from '../format.ts';
 import { BROKER_COLUMNS, backendColumns, FRONTEND_COLUMNS, type Profile } from '../version.ts';
@@ -11,6 +12,8 @@ import type { DorisCluster } from './cluster.ts';
 /** The FE answering the query. */
 export interface Viewer {
   readonly name: string;
+  /** The FE the client is connected to, when it forwarded the statement to `name` (the master). */
+  readonly connected?: string;
   readonly httpPort: number;
   readonly queryPort: number;
   readonly rpcPort: number;
@@ -45,7 +48,7 @@ export function frontendRows(cluster: DorisCluster, viewer: Viewer): ResultSet {
       formatBool(fe.role === 'FOLLOWER'),
       fe.errMsg,
       fe.version,
-      self ? 'Yes' : 'No',
+      fe.name === (viewer.connected ?? viewer.name) ? 'Yes' : 'No',
     ];
   });
   return { columns: FRONTEND_COLUMNS, rows };

@@ -11,7 +11,9 @@
  * recycle-bin tables do not hold it back); until then the row shows SystemDecommissioned=true, with
  * TabletNum counting recycle-bin tablets. (The group-commit WAL gate is not modelled.)
  */
+import type { Tablet } from './catalog.ts';
 import type { DorisCluster } from './cluster.ts';
+import { repairVersions } from './table-data.ts';
 
 /** When each cluster's alter daemon runs next. */
 const nextAlterCycle = new WeakMap<DorisCluster, number>();
@@ -29,6 +31,10 @@ export function schedule(cluster: DorisCluster, now = Date.now()): void {
         .filter((id) => !exclude.includes(id))
         .sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || a - b)[0];
 
+    const isAlive = (id: number): boolean => backends.byId(id)?.alive === true;
+    const healthy = (tablet: Tablet, id: number): boolean => isAlive(id) && !tablet.behind?.includes(id);
+    for (const { tablet } of catalog.tablets()) repairVersions(tablet, isAlive);
+
     for (const be of backends.list.filter((b) => b.decommissioned)) {
       const rate = be.decommissionRate ?? cluster.timing().decommissionTabletsPerTick;
       let moved = 0;
@@ -38,11 +44,11 @@ export function schedule(cluster: DorisCluster, now = Date.now()): void {
         // A dead decommissioned BE cannot be a clone source: the tablet is repaired from another
         // alive replica, or, with none, is UNRECOVERABLE and never moves (catalog/Tablet.java
         // getHealthStatusWithPriority, aliveAndVersionComplete == 0; branch-2.1 L595-625).
-        if (!be.alive && !tablet.replicas.some((id) => id !== be.id && backends.byId(id)?.alive === true))
-          continue;
+        if (!tablet.replicas.some((id) => healthy(tablet, id))) continue;
         const target = pick(table.tagLocation, tablet.replicas);
         if (target === undefined) continue;
         tablet.replicas = tablet.replicas.map((id) => (id === be.id ? target : id));
+        if (tablet.behind !== undefined) tablet.behind = tablet.behind.filter((id) => id !== be.id);
         load.set(be.id, (load.get(be.id) ?? 1) - 1);
         load.set(target, (load.get(target) ?? 0) + 1);
         moved++;
@@ -63,8 +69,8 @@ export function schedule(cluster: DorisCluster, now = Date.now()): void {
         .map((id) => backends.byId(id))
         .find((b) => b !== undefined && !b.alive && !b.decommissioned && now - (b.deadSince ?? now) >= delay);
       if (dead === undefined) continue;
-      const alive = tablet.replicas.filter((id) => backends.byId(id)?.alive === true);
-      if (alive.length === 0 || alive.length >= table.replicationNum) continue;
+      const alive = tablet.replicas.filter(isAlive);
+      if (!alive.some((id) => healthy(tablet, id)) || alive.length >= table.replicationNum) continue;
       const target = pick(table.tagLocation, tablet.replicas);
       if (target === undefined) continue;
       tablet.replicas.push(target);
@@ -82,7 +88,12 @@ export function schedule(cluster: DorisCluster, now = Date.now()): void {
     let repaired = 0;
     for (const { table, tablet } of catalog.tablets()) {
       if (repaired >= cluster.timing().decommissionTabletsPerTick) break;
-      if (tablet.replicas.length >= table.replicationNum) continue;
+      // A clone needs a healthy source: a tablet that lost every replica stays lost.
+      if (
+        tablet.replicas.length >= table.replicationNum ||
+        !tablet.replicas.some((id) => healthy(tablet, id))
+      )
+        continue;
       const target = pick(table.tagLocation, tablet.replicas);
       if (target === undefined) continue;
       tablet.replicas.push(target);
