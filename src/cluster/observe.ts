@@ -7,8 +7,10 @@
 import type { Component } from '../api/v1alpha1/index.ts';
 import { DorisClient } from '../doris/client.ts';
 import type { Backend, Broker, Frontend } from '../doris/rows.ts';
+import { pendingWals } from '../doris/wal.ts';
 import type { KubeObject } from '../runtime/object.ts';
 import { annotationKeys, hostKey, labelKeys, ordinalOf } from './names.ts';
+import { ports } from './ports.ts';
 
 export interface PodView {
   readonly name: string;
@@ -33,6 +35,11 @@ export type DorisView =
       readonly balance: BalanceSettings;
       /** `drop_backend_after_decommission`: Doris drops an emptied decommissioned BE itself. */
       readonly dropsDecommissioned: boolean;
+      /**
+       * Group-commit WALs pending on the alive backends the operator may DROPP (decommissioned, or
+       * drained), by `host:heartbeatPort`; a backend missing here has an unknown count.
+       */
+      readonly pendingWal: ReadonlyMap<string, number>;
     }
   | { readonly known: false; readonly reason: string };
 
@@ -123,7 +130,8 @@ export async function observeDoris(access: DorisAccess): Promise<DorisView> {
         master.showBrokers(),
         readSettings(master),
       ]);
-      return { known: true, frontends: fes, backends, brokers, master: masterHost, ...settings };
+      const pendingWal = await walsOfLeaving(access, masterIp, backends);
+      return { known: true, frontends: fes, backends, brokers, master: masterHost, ...settings, pendingWal };
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
     } finally {
@@ -132,6 +140,37 @@ export async function observeDoris(access: DorisAccess): Promise<DorisView> {
     }
   }
   return { known: false, reason: lastError };
+}
+
+/**
+ * WAL counts of the alive backends on their way out (decommissioned, or drained of queries and
+ * loads): only those can be dropped, and asking about a dead one makes the FE wait minutes. A
+ * failed request leaves them unknown; an FE without the API has no group commit, so none pending.
+ */
+async function walsOfLeaving(
+  access: DorisAccess,
+  masterIp: string,
+  backends: readonly Backend[],
+): Promise<ReadonlyMap<string, number>> {
+  const leaving = backends
+    .filter((b) => b.alive && (b.decommissioned || (b.queryDisabled && b.loadDisabled)))
+    .map((b) => `${b.host}:${b.heartbeatPort}`);
+  if (leaving.length === 0) return new Map();
+  try {
+    const counts = await pendingWals(
+      {
+        host: masterIp,
+        port: ports.fe.http,
+        user: access.credentials.user,
+        password: access.credentials.password,
+      },
+      leaving,
+      access.queryTimeoutMs ?? 10_000,
+    );
+    return counts === 'unsupported' ? new Map(leaving.map((hp) => [hp, 0])) : counts;
+  } catch {
+    return new Map();
+  }
 }
 
 /** The pod IP of the FE Doris lists as `host` (its FQDN under any domain, or its IP). */

@@ -153,6 +153,57 @@ test('a DECOMMISSION Doris refuses (a fresh 3-BE cluster, no user table) is repo
   assert.equal(back.status?.conditions?.find((x) => x.type === 'Degraded')?.status, 'False');
 });
 
+test('on 2.1.2, which accepts that DECOMMISSION and stalls, the stall is reported after memberTimeoutSeconds and nothing is forced; scaling back cancels it', async (t) => {
+  const ns = await newNamespace(t, 'stall-212');
+  await startOperator(t, ns);
+  await createCluster(ns, 'doris', {
+    version: '2.1.2',
+    fe: { replicas: 1 },
+    be: { replicas: 3 },
+    rollout: { memberTimeoutSeconds: 60 },
+  });
+  await waitReady(ns, 'doris', 120_000);
+  const key = `${ns}/doris-fe`;
+  await eventually(async () => (await replicaTotal(key)) === internalReplicas, {
+    what: 'the internal tables at replication 3',
+  });
+  const since = await logMark();
+  await patchSpec(ns, 'doris', { be: { replicas: 2 } });
+  const dc = await eventually(
+    async () => {
+      const c = await getCluster(ns, 'doris');
+      return c.status?.conditions?.find((x) => x.type === 'Degraded')?.status === 'True' ? c : false;
+    },
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'the stall reported after memberTimeoutSeconds' },
+  );
+  assert.match(
+    dc.status?.conditions?.find((x) => x.type === 'Degraded')?.message ?? '',
+    /decommission of doris-be-2 has not finished after \d+ s \(\d+ tablets left\)/,
+  );
+  const log = await namespaceLog(ns, since);
+  assert.equal(
+    log.filter((e) => e.kind === 'statement' && /DECOMMISSION BACKEND/.test(e.text) && !e.error).length,
+    1,
+    'accepted once',
+  );
+  assert.ok(!log.some((e) => e.kind === 'statement' && /DROPP/.test(e.text)), 'never forced with DROPP');
+  assert.ok(!log.some((e) => e.kind === 'pod'), 'no pod removed');
+
+  await patchSpec(ns, 'doris', { be: { replicas: 3 } });
+  const back = await waitReady(ns, 'doris');
+  assert.equal(back.status?.conditions?.find((x) => x.type === 'Degraded')?.status, 'False');
+  assert.ok(
+    (await namespaceLog(ns, since)).some(
+      (e) => e.kind === 'statement' && /CANCEL DECOMMISSION/i.test(e.text),
+    ),
+    'the decommission was cancelled',
+  );
+  assert.equal(
+    (await simulator().then((s) => s.cluster(key)))?.backends.some((b) => b.decommissioned),
+    false,
+  );
+});
+
 test('during a 30 s decommission, passes and status writes follow the 2 s requeue, not the tablet count', async (t) => {
   const ns = await newNamespace(t, 'quiet');
   const manager = await startOperator(t, ns);

@@ -40,6 +40,7 @@ import {
   operatorProcess,
   patchSpec,
   waitReady,
+  watchRows,
 } from './support.ts';
 
 /** Members take seconds to start, as a JVM replaying its meta does (real Doris: 15 s and more). */
@@ -136,11 +137,19 @@ async function assertOneAtATime(ns: string, since: number): Promise<void> {
   );
 }
 
+/** Every row readable at every read made during the upgrade: no BE went while another was down. */
+async function assertRowsReadable(reader: ReturnType<typeof watchRows>): Promise<void> {
+  const { reads, wrong } = await reader.stop();
+  assert.ok(reads >= 20, `rows read ${reads} times during the upgrade`);
+  assert.deepEqual(wrong, [], 'every read saw every row');
+}
+
 test('upgrade with the controller manager frozen after each deletion: one member down at a time', async (t) => {
   const ns = await newNamespace(t, 'frozen');
   await operatorProcess(t, ns);
   await readyFullTopology(t, ns);
   const since = await logMark();
+  const reader = watchRows(t, ns, 'doris');
   await patchSpec(ns, 'doris', { version: '2.1.9' });
 
   // Every time the operator deletes a pod, the controller manager freezes for 3-8 s.
@@ -169,6 +178,7 @@ test('upgrade with the controller manager frozen after each deletion: one member
   }
   assert.ok(freezes >= 11, `the controller manager was frozen after each of the 11 deletions (${freezes})`);
   await assertOneAtATime(ns, since);
+  await assertRowsReadable(reader);
 });
 
 test('upgrade with the operator SIGKILLed at random instants (>= 20 kills): one member down at a time', async (t) => {
@@ -176,6 +186,7 @@ test('upgrade with the operator SIGKILLed at random instants (>= 20 kills): one 
   let operator: ChildProcess = await operatorProcess(t, ns);
   await readyFullTopology(t, ns);
   const since = await logMark();
+  const reader = watchRows(t, ns, 'doris');
   await patchSpec(ns, 'doris', { version: '2.1.9' });
 
   let done = false;
@@ -193,6 +204,7 @@ test('upgrade with the operator SIGKILLed at random instants (>= 20 kills): one 
   await finished;
   assert.ok(kills >= 20, `the operator was killed ${kills} times during the upgrade (>= 20)`);
   await assertOneAtATime(ns, since);
+  await assertRowsReadable(reader);
 });
 
 test('the master pod deleted by someone else during the FE phase, no master for 30 s: the rollout waits and finishes master-last', async (t) => {

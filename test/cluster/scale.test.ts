@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { builtin, collectionPath } from '../../src/kube/resources.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
 import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
@@ -16,8 +17,10 @@ import {
   logMark,
   namespaceLog,
   patchSpec,
+  rowCount,
   sqlOn,
   startOperator,
+  tableRows,
   waitReady,
 } from './support.ts';
 
@@ -73,17 +76,39 @@ test('BE scale-in: decommission, wait for the tablets to move, then remove the p
     !log.some((e) => e.kind === 'statement' && /DROPP/.test(e.text)),
     'Doris dropped the emptied backend itself (drop_backend_after_decommission): no DROPP skipping its checks',
   );
+  assert.equal(await rowCount(t, ns, 'doris'), tableRows, 'every row is still there');
 });
 
-test('with drop_backend_after_decommission=false the emptied row stays, and the operator drops it', async (t) => {
+test('with drop_backend_after_decommission=false the emptied row stays, and the operator drops it once no group-commit WAL is pending', async (t) => {
   const ns = await newNamespace(t, 'keep-row');
   await startOperator(t, ns);
   const { key, host } = await backendsWithTablets(t, ns);
   const sql = await sqlOn(t, ns, 'doris');
   await sql(`ADMIN SET FRONTEND CONFIG ('drop_backend_after_decommission' = 'false')`);
   const sim = await simulator();
+  await sim.setPendingWal(key, host, 2);
   const since = await logMark();
   await patchSpec(ns, 'doris', { be: { replicas: 3 } });
+
+  // Empty of tablets but WALs still to replay: the registration and the pod stay, and say why.
+  const be3 = async () => (await sim.cluster(key))?.backends.find((b) => b.host === host);
+  await eventually(async () => (await be3())?.tablets === 0, { timeoutMs: 60_000, what: 'be-3 emptied' });
+  const op = await eventually(
+    async () => {
+      const m = (await getCluster(ns, 'doris')).status?.operation?.message ?? '';
+      return /2 group-commit WALs/.test(m) ? m : false;
+    },
+    { what: 'the operation naming the pending WALs' },
+  );
+  assert.match(op, /doris-be-3/);
+  await sleep(3000);
+  assert.equal((await podNames(ns, 'be')).length, 4, 'the pod stays while WALs are pending');
+  assert.ok(
+    !(await namespaceLog(ns, since)).some((e) => e.kind === 'statement' && /DROPP/.test(e.text)),
+    'no DROPP while WALs are pending',
+  );
+
+  await sim.setPendingWal(key, host, 0);
   await eventually(async () => (await podNames(ns, 'be')).length === 3, {
     timeoutMs: 90_000,
     what: 'be-3 removed',
@@ -98,6 +123,7 @@ test('with drop_backend_after_decommission=false the emptied row stays, and the 
     36 + internalReplicas,
     'no replica lost',
   );
+  assert.equal(await rowCount(t, ns, 'doris'), tableRows, 'every row is still there');
 });
 
 test('a stalled decommission keeps the pod; scaling back up cancels it (S1)', async (t) => {

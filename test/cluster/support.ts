@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { type DorisCluster, dorisClusterKind } from '../../src/api/v1alpha1/index.ts';
 import { setupClusterController } from '../../src/cluster/setup.ts';
@@ -139,7 +140,64 @@ export async function sqlOn(
   return async (sql) => (await conn.query(sql))[0] as unknown[];
 }
 
-/** Creates a table whose tablets spread over the backends (replication 3). */
+/** Rows `createTable` loads into `d.t`. */
+export const tableRows = 120;
+
+/**
+ * Reads `SELECT count(*) FROM d.t` through every FE in turn, every 300 ms, until stopped: during a
+ * rolling change every answer must hold all rows and no tablet may be unreadable (a BE restarted
+ * while another is down would leave some tablet without a healthy replica). An FE that is down
+ * does not count against it.
+ */
+export function watchRows(
+  t: TestContext,
+  namespace: string,
+  name: string,
+): { stop(): Promise<{ reads: number; wrong: string[] }> } {
+  let stopped = false;
+  t.after(() => {
+    stopped = true;
+  });
+  let reads = 0;
+  const wrong: string[] = [];
+  const loop = (async () => {
+    const { client } = await testEnv();
+    while (!stopped) {
+      const pods = await client
+        .request<{ items: { status: { podIP?: string } }[] }>({
+          method: 'GET',
+          path: collectionPath(builtin.Pod, namespace),
+          query: { labelSelector: `app.kubernetes.io/instance=${name},app.kubernetes.io/component=fe` },
+        })
+        .catch(() => ({ items: [] }));
+      for (const ip of pods.items.map((p) => p.status.podIP).filter((x): x is string => x !== undefined)) {
+        let conn: mysql.Connection | undefined;
+        try {
+          conn = await mysql.createConnection({ host: ip, port: 9030, user: 'root', connectTimeout: 2000 });
+          const [rows] = await conn.query({ sql: 'SELECT count(*) FROM d.t', timeout: 3000 });
+          const n = Number((rows as Record<string, unknown>[])[0]?.['count(*)']);
+          reads++;
+          if (n !== tableRows) wrong.push(`${ip}: ${n} rows`);
+        } catch (err) {
+          const message = (err as Error).message;
+          if (/queryable replica|alive replica/.test(message)) wrong.push(`${ip}: ${message}`);
+        } finally {
+          conn?.destroy();
+        }
+      }
+      await sleep(300);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return { reads, wrong };
+    },
+  };
+}
+
+/** Creates a table whose tablets spread over the backends (replication 3), holding `tableRows` rows. */
 export async function createTable(
   t: TestContext,
   namespace: string,
@@ -151,6 +209,15 @@ export async function createTable(
   await sql(
     `CREATE TABLE d.t (k INT, v VARCHAR(10)) DUPLICATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS ${buckets} PROPERTIES ("replication_num" = "3")`,
   );
+  const values = Array.from({ length: tableRows }, (_, k) => `(${k}, 'v${k}')`).join(', ');
+  await sql(`INSERT INTO d.t VALUES ${values}`);
+}
+
+/** `SELECT count(*) FROM d.t` through FE 0: every tablet must have a readable replica. */
+export async function rowCount(t: TestContext, namespace: string, name: string): Promise<number> {
+  const sql = await sqlOn(t, namespace, name);
+  const [row] = (await sql('SELECT count(*) FROM d.t')) as Record<string, unknown>[];
+  return Number(row?.['count(*)']);
 }
 
 /**

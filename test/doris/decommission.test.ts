@@ -286,3 +286,61 @@ test('a dead BE (not decommissioned): dead at the first missed heartbeat, its ta
     "the returned BE's stale copies were the redundant ones",
   );
 });
+
+test('group-commit WALs hold an emptied decommissioned row; /api/get_wal_size counts them (0 for a backend dead past the timeout)', async (t) => {
+  const c = await standalone(t, { fe: 1, be: 4 });
+  const fe = c.fes[0];
+  assert.ok(fe);
+  const sql = await connect(t, fe);
+  await withTable(sql, 4);
+  const be = c.bes[3]?.spec.ip ?? '';
+  const url = (hostPorts: string) =>
+    `http://${fe.spec.ip}:${fe.ports.http}/api/get_wal_size?host_ports=${hostPorts}`;
+  const get = async (hostPorts: string, auth = 'root:') => {
+    const res = await fetch(url(hostPorts), {
+      headers: { authorization: `Basic ${Buffer.from(auth).toString('base64')}` },
+    });
+    return { status: res.status, body: (await res.json()) as { code: number; msg: string; data: unknown } };
+  };
+  await c.control.setPendingWal(c.key, be, 2);
+  assert.deepEqual((await get(`${be}:9050`)).body, {
+    msg: 'success',
+    code: 0,
+    data: [`${be}:9050:2`],
+    count: 0,
+  });
+  assert.equal((await get(`${be}:9050`, 'root:wrong')).status, 401);
+  assert.deepEqual((await get('10.9.9.9:9050')).body.msg, 'Backend does not exist[10.9.9.9:9050]');
+
+  await sql.exec(`ALTER SYSTEM DECOMMISSION BACKEND "${be}:9050"`);
+  await eventually(async () => (await tablets(sql, be)) === 0, { what: 'the backend emptied' });
+  await sleep(2500); // two alter cycles
+  assert.equal(await tablets(sql, be), 0, 'the row stays while WALs are pending');
+  await c.control.setPendingWal(c.key, be, 0);
+  await eventually(async () => (await tablets(sql, be)) === undefined, { what: 'the row dropped' });
+
+  // A dead backend cannot answer: after check_wal_queue_timeout_threshold (2 s fast) Doris says 0.
+  const other = c.bes[2];
+  assert.ok(other);
+  await c.control.setPendingWal(c.key, other.spec.ip, 5);
+  await c.control.kill(other.spec.key);
+  await eventually(
+    async () => (await sql.rows('SHOW BACKENDS')).find((r) => r.Host === other.spec.ip)?.Alive === 'false',
+  );
+  const started = Date.now();
+  assert.deepEqual((await get(`${other.spec.ip}:9050`)).body.data, [`${other.spec.ip}:9050:0`]);
+  assert.ok(Date.now() - started >= 1900, 'the FE waited for the dead backend first');
+});
+
+test('before 2.1.3 there is no replica check: a decommission that cannot keep replication is accepted and stalls for good', async (t) => {
+  const c = await standalone(t, { fe: 1, be: 3, version: '2.1.2' });
+  const sql = await connect(t, c.fes[0] ?? '');
+  await withTable(sql, 3);
+  const be = c.bes[2]?.spec.ip ?? '';
+  const before = await tablets(sql, be);
+  await sql.exec(`ALTER SYSTEM DECOMMISSION BACKEND "${be}:9050"`);
+  for (let i = 0; i < 10; i++) c.sim.tick();
+  const row = (await sql.rows('SHOW BACKENDS')).find((r) => r.Host === be);
+  assert.equal(row?.SystemDecommissioned, 'true', 'accepted');
+  assert.equal(Number(row?.TabletNum), before, 'no replica has anywhere to go');
+});

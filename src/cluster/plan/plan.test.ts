@@ -92,17 +92,19 @@ function input(shape: Shape, over: Partial<PlanInput> = {}): PlanInput {
     ...(n.cn > 0 || shape.specCn !== undefined ? { cn: { replicas: shape.specCn ?? n.cn } } : {}),
     rollout: { paused: shape.paused ?? false },
   });
+  const backends = [
+    ...Array.from({ length: n.be }, (_, i) => be('be', i)),
+    ...Array.from({ length: n.cn }, (_, i) => be('cn', i)),
+  ];
   const doris: DorisView = {
     known: true,
     frontends: Array.from({ length: n.fe }, (_, i) => fe(i)),
-    backends: [
-      ...Array.from({ length: n.be }, (_, i) => be('be', i)),
-      ...Array.from({ length: n.cn }, (_, i) => be('cn', i)),
-    ],
+    backends,
     brokers: [],
     master: host('fe', 0),
     balance: balanceOff,
     dropsDecommissioned: true,
+    pendingWal: new Map(backends.map((b) => [`${b.host}:${b.heartbeatPort}`, 0])),
   };
   return {
     cluster: 'doris',
@@ -227,6 +229,29 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
     })(),
     want: 'sql dropBackend doris-be-3',
   },
+  ...(
+    [
+      ['group-commit WALs still pending on it', { pendingWal: 3 }],
+      ['its group-commit WALs could not be counted', { pendingWal: undefined }],
+      ['it is dead, so its group-commit WALs cannot be counted', { alive: false }],
+    ] as const
+  ).map(([why, over]) => ({
+    name: `decommissioned and empty, drop_backend_after_decommission=false, but ${why}: wait, no DROPP`,
+    input: (() => {
+      const i = withBackends(input({ be: 4, specBe: 3 }), (b) =>
+        b.host === host('be', 3)
+          ? { ...b, decommissioned: true, tabletNum: 0, alive: 'alive' in over ? over.alive : true }
+          : b,
+      );
+      if (!i.doris.known) return i;
+      const pendingWal = new Map(i.doris.pendingWal);
+      const key = `${host('be', 3)}:9050`;
+      if ('pendingWal' in over && over.pendingWal === undefined) pendingWal.delete(key);
+      else if ('pendingWal' in over) pendingWal.set(key, over.pendingWal);
+      return { ...i, doris: { ...i.doris, dropsDecommissioned: false, pendingWal } };
+    })(),
+    want: 'wait',
+  })),
   {
     name: 'row gone from SHOW BACKENDS: shrink the StatefulSet',
     input: (() => {
@@ -291,6 +316,27 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
     input: withBackends(
       input({ cn: 2, specCn: 1 }, { operation: { ...opOn('doris-cn-1', 1), component: 'cn' } }),
       (b) => (b.host === host('cn', 1) ? { ...b, queryDisabled: true } : b),
+    ),
+    want: 'sql dropBackend doris-cn-1',
+  },
+  {
+    name: 'CN drained but group-commit WALs pending on it: wait',
+    input: (() => {
+      const i = withBackends(
+        input({ cn: 2, specCn: 1 }, { operation: { ...opOn('doris-cn-1', 1), component: 'cn' } }),
+        (b) => (b.host === host('cn', 1) ? { ...b, queryDisabled: true } : b),
+      );
+      return i.doris.known
+        ? { ...i, doris: { ...i.doris, pendingWal: new Map([[`${host('cn', 1)}:9050`, 2]]) } }
+        : i;
+    })(),
+    want: 'wait',
+  },
+  {
+    name: 'CN drained and dead: DROPP (nothing to replay its WALs into)',
+    input: withBackends(
+      input({ cn: 2, specCn: 1 }, { operation: { ...opOn('doris-cn-1', 1), component: 'cn' } }),
+      (b) => (b.host === host('cn', 1) ? { ...b, queryDisabled: true, alive: false } : b),
     ),
     want: 'sql dropBackend doris-cn-1',
   },

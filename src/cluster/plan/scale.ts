@@ -10,6 +10,7 @@
  * Scaling back up while a BE is still decommissioning cancels the decommission and keeps the pod.
  */
 import type { Component } from '../../api/v1alpha1/index.ts';
+import type { Backend } from '../../doris/rows.ts';
 import { hostPort, registrationOf, unknownRegistrations } from './registrations.ts';
 import { type PlanInput, pollMs, type Step } from './types.ts';
 
@@ -159,7 +160,7 @@ function planScaleIn(input: PlanInput, c: Component, ordinal: number, desired: n
       operation: op(`dropping broker ${member}`),
     };
   }
-  if (c === 'cn') return planComputeNodeRemoval(input, member, host, reg.row.queryDisabled);
+  if (c === 'cn') return planComputeNodeRemoval(input, member, reg.row);
 
   // A BE: decommission, then wait for Doris to move every tablet away (S1).
   const be = reg.row;
@@ -187,7 +188,10 @@ function planScaleIn(input: PlanInput, c: Component, ordinal: number, desired: n
     };
   }
   if (be.tabletNum === 0) {
-    // drop_backend_after_decommission=false keeps the row; it holds nothing, so removing it is safe.
+    // drop_backend_after_decommission=false keeps the row; it holds no tablet, and once its
+    // group-commit WALs are replayed nothing else, so removing it is safe.
+    const held = walHold(input, be, member, 'be');
+    if (held !== undefined) return held;
     return {
       kind: 'sql',
       action: { op: 'dropBackend', hostPort: hostPort('be', host) },
@@ -215,12 +219,8 @@ function planScaleIn(input: PlanInput, c: Component, ordinal: number, desired: n
   };
 }
 
-function planComputeNodeRemoval(
-  input: PlanInput,
-  member: string,
-  host: string,
-  queryDisabled: boolean,
-): Step {
+function planComputeNodeRemoval(input: PlanInput, member: string, row: Backend): Step {
+  const { host, queryDisabled } = row;
   const op = (message: string) => ({ type: 'ScaleIn' as const, component: 'cn' as const, member, message });
   if (!queryDisabled) {
     return {
@@ -239,6 +239,8 @@ function planComputeNodeRemoval(
       operation: op(`draining ${member}`),
     };
   }
+  const held = walHold(input, row, member, 'cn');
+  if (held !== undefined) return held;
   return {
     kind: 'sql',
     action: { op: 'dropBackend', hostPort: hostPort('cn', host) },
@@ -249,6 +251,33 @@ function planComputeNodeRemoval(
       note: `Dropping compute node ${member} from Doris (it holds no tablets)`,
     },
     operation: op(`dropping ${member}`),
+  };
+}
+
+/**
+ * Before a DROPP: Doris' own drop of a decommissioned backend waits for `walNum == 0`
+ * (SystemHandler.runAlterJobV2), since loads acknowledged through group commit may still sit in a
+ * WAL on it. An alive backend must report none; a dead BE cannot be asked, so its row is kept (a
+ * dead compute node holds no tablets to replay them into and is dropped as before).
+ */
+function walHold(input: PlanInput, row: Backend, member: string, c: 'be' | 'cn'): Step | undefined {
+  if (!input.doris.known || (!row.alive && c === 'cn')) return undefined;
+  const pending = row.alive ? input.doris.pendingWal.get(`${row.host}:${row.heartbeatPort}`) : undefined;
+  if (pending === 0) return undefined;
+  const why = !row.alive
+    ? `${member} is not alive, so its group-commit WALs cannot be counted`
+    : pending === undefined
+      ? `the group-commit WALs of ${member} could not be counted (GET /api/get_wal_size)`
+      : `${member} still has ${pending} group-commit WALs to replay`;
+  const elapsedMs = sinceMemberStart(input, member);
+  return {
+    kind: 'wait',
+    reason: `${why}; not dropped yet`,
+    afterMs: pollMs,
+    operation: { type: 'ScaleIn', component: c, member, message: why },
+    ...(elapsedMs > input.spec.rollout.memberTimeoutSeconds * 1000
+      ? { problem: `${why}; its registration is kept until none is left (it is not forced)` }
+      : {}),
   };
 }
 

@@ -1,10 +1,13 @@
 /**
- * The HTTP ports: FE 8030 (`/api/health`, `/api/bootstrap`, `/metrics`) and BE 8040 (`/api/health`,
- * `/metrics`), with the bodies of the reference. They need no authentication.
+ * The HTTP ports: FE 8030 (`/api/health`, `/api/bootstrap`, `/metrics`, `/api/get_wal_size`) and BE
+ * 8040 (`/api/health`, `/metrics`), with the bodies of the reference. Only the WAL count needs
+ * authentication.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Member } from './member.ts';
 import { backendMetrics, frontendMetrics } from './metrics.ts';
+import type { DorisCluster } from './state/cluster.ts';
 
 function send(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
@@ -55,6 +58,8 @@ export function frontendHttp(member: Member): RequestListener {
         };
         return send(res, 200, JSON.stringify({ msg: 'OK', code: 0, data, count: 0 }));
       }
+      case '/api/get_wal_size':
+        return void walSize(req, url, cluster).then(({ status, body }) => send(res, status, body));
       case '/metrics': {
         const body = frontendMetrics({
           meter: member.meter,
@@ -68,6 +73,45 @@ export function frontendHttp(member: Member): RequestListener {
         return send(res, 404, JSON.stringify({ msg: 'Not Found', code: 404, data: null, count: 0 }));
     }
   };
+}
+
+const body = (code: number, msg: string, data: unknown = null): string =>
+  JSON.stringify({ msg, code, data, count: 0 });
+
+/**
+ * `GET /api/get_wal_size?host_ports=h:9050,...` (httpv2/rest/CheckWalSizeAction.java): basic auth,
+ * ADMIN or NODE, and for each backend `host:heartbeatPort:<WALs pending>`. The master asks each
+ * backend; for a dead one it retries until check_wal_queue_timeout_threshold and then says 0.
+ */
+async function walSize(
+  req: IncomingMessage,
+  url: URL,
+  cluster: DorisCluster,
+): Promise<{ status: number; body: string }> {
+  const auth = /^Basic (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const [user = '', password = ''] = Buffer.from(auth ?? '', 'base64')
+    .toString()
+    .split(/:(.*)/s);
+  try {
+    const account = cluster.auth.loginPlain(user, req.socket.remoteAddress ?? '%', password);
+    cluster.auth.require(account, ['ADMIN', 'NODE']);
+  } catch (err) {
+    return { status: 401, body: body(401, (err as Error).message) };
+  }
+  const wanted = (url.searchParams.get('host_ports') ?? '').split(',').filter((x) => x !== '');
+  const backends = [];
+  for (const hp of wanted) {
+    const [host = '', port = ''] = hp.split(/:(?=\d+$)/);
+    const be = cluster.backends.find(host, Number(port));
+    if (be === undefined) return { status: 200, body: body(1, `Backend does not exist[${host}:${port}]`) };
+    backends.push(be);
+  }
+  const until = Date.now() + cluster.timing().walCheckTimeoutMs;
+  while (backends.some((b) => !b.alive) && Date.now() < until) await sleep(100);
+  const data = (wanted.length === 0 ? cluster.backends.list : backends).map(
+    (b) => `${b.host}:${b.heartbeatPort}:${b.alive ? b.pendingWal : 0}`,
+  );
+  return { status: 200, body: body(0, 'success', data) };
 }
 
 export function backendHttp(member: Member): RequestListener {

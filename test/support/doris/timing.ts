@@ -1,11 +1,11 @@
 /**
- * The simulator's clock settings. Real Doris heartbeats every 5 s and its entrypoints wait up to
+ * The simulator's clock settings. Real Doris heartbeats every 10 s and its entrypoints wait up to
  * minutes; tests shrink every period so whole scenarios finish in seconds. All of them can be
  * changed while the simulator runs (control API `POST /timing`).
  */
 
 export interface Timing {
-  /** Master heartbeat and scheduler period (Doris: `heartbeat_interval_second`, 5 s). */
+  /** Master heartbeat and scheduler period (Doris: `heartbeat_interval_second`, 10 s). */
   readonly tickMs: number;
   /** Replicas a decommissioning backend hands off per tick (the tablet scheduler's clone rate). */
   readonly decommissionTabletsPerTick: number;
@@ -31,10 +31,15 @@ export interface Timing {
   readonly repairDelayMs: number;
   /** From losing a master to electing the next (BDB-JE heartbeat timeout 30 s, then replay). */
   readonly electionMs: number;
+  /**
+   * How long the master waits for a dead backend to answer a group-commit WAL count before it
+   * takes 0 (`check_wal_queue_timeout_threshold`, 180 s: GroupCommitManager.getWalQueueSize).
+   */
+  readonly walCheckTimeoutMs: number;
 }
 
 export const realTiming: Timing = {
-  tickMs: 5000,
+  tickMs: 10_000,
   decommissionTabletsPerTick: 10,
   jobTicksPerState: 2,
   masterProbeMs: 60_000,
@@ -47,6 +52,7 @@ export const realTiming: Timing = {
   internalSchemaRetryMs: 5000,
   repairDelayMs: 120_000,
   electionMs: 30_000,
+  walCheckTimeoutMs: 180_000,
 };
 
 /** Settings for tests: a tick of 100 ms, entrypoint waits of about a second. */
@@ -66,4 +72,5 @@ export const fastTiming: Timing = {
   internalSchemaRetryMs: 200,
   repairDelayMs: 5000,
   electionMs: 500,
+  walCheckTimeoutMs: 2000,
 };

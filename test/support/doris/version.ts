@@ -27,6 +27,17 @@ export function versionOf(semver: string): DorisVersion {
   return { full: `doris-${semver}`, profile: major > 2 || (major === 2 && minor > 1) ? '3.0' : '2.1' };
 }
 
+/** Whether `v` is at least `x.y.z`. */
+export function atLeast(v: DorisVersion, semver: string): boolean {
+  const have = (/(\d+)\.(\d+)\.(\d+)/.exec(v.full)?.slice(1) ?? []).map(Number);
+  const want = semver.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (have[i] ?? 0) - (want[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
+
 /** SHOW FRONTENDS / SHOW PROC '/frontends' / frontends(): 19 columns in 2.1 and 3.0. */
 export const FRONTEND_COLUMNS = [
   'Name',

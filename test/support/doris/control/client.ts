@@ -54,6 +54,11 @@ export class SimulatorClient {
     return this.call('POST', '/decommission', { cluster, backend, rate });
   }
 
+  /** Group-commit WALs pending on a backend (by id, host, host:port or member): Doris keeps its row while any is. */
+  setPendingWal(cluster: string, backend: string, count: number): Promise<ClusterSummary> {
+    return this.call('POST', '/wal', { cluster, backend, count });
+  }
+
   /** The next `count` backups of the cluster fail while uploading. */
   failNextBackups(cluster: string, count: number): Promise<ClusterSummary> {
     return this.call('POST', '/backups/fail', { cluster, count });

@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Member } from '../member.ts';
 import type { Simulator } from '../simulator.ts';
+import type { Backend } from '../state/backends.ts';
 import type { DorisCluster } from '../state/cluster.ts';
 import type { ClusterSummary, MemberSummary } from './types.ts';
 
@@ -37,6 +38,7 @@ export function summarizeCluster(c: DorisCluster): ClusterSummary {
       tablets: c.catalog.replicasOn(b.id),
       nodeRole: b.nodeRole,
       ...(b.decommissionRate === undefined ? {} : { decommissionRate: b.decommissionRate }),
+      pendingWal: b.pendingWal,
     })),
     brokers: c.brokers.list.map((b) => ({ name: b.name, host: b.host, port: b.port, alive: b.alive })),
     failNextBackups: c.failNextBackups,
@@ -130,6 +132,19 @@ export class ControlServer {
         throw new HttpError(404, (err as Error).message);
       }
     };
+    /** A backend by id, host, host:port, or the simulator member (`ns/pod`) running it. */
+    const backendOf = (c: DorisCluster, which: string): Backend => {
+      const m = sim.members.get(which);
+      const be = c.backends.list.find(
+        (x) =>
+          String(x.id) === which ||
+          x.host === which ||
+          `${x.host}:${x.heartbeatPort}` === which ||
+          x.host === m?.spec.host,
+      );
+      if (be === undefined) throw new HttpError(404, `no backend ${which} in ${c.key}`);
+      return be;
+    };
     switch (route) {
       case 'GET /health':
         return this.send(res, 200, { ok: true });
@@ -167,18 +182,18 @@ export class ControlServer {
         if (count === 0) throw new HttpError(404, `no member matches ${JSON.stringify(target)}`);
         return this.send(res, 200, { members: count });
       }
+      case 'POST /wal': {
+        const c = cluster();
+        const be = backendOf(c, String(b.backend ?? ''));
+        if (typeof b.count !== 'number' || b.count < 0)
+          throw new HttpError(400, 'count must be a number >= 0');
+        be.pendingWal = b.count;
+        c.record(`control: ${be.pendingWal} group-commit WALs pending on backend ${be.id}`, 'control');
+        return this.send(res, 200, summarizeCluster(c));
+      }
       case 'POST /decommission': {
         const c = cluster();
-        const which = String(b.backend ?? '');
-        const m = sim.members.get(which);
-        const be = c.backends.list.find(
-          (x) =>
-            String(x.id) === which ||
-            x.host === which ||
-            `${x.host}:${x.heartbeatPort}` === which ||
-            x.host === m?.spec.host,
-        );
-        if (be === undefined) throw new HttpError(404, `no backend ${which} in ${c.key}`);
+        const be = backendOf(c, String(b.backend ?? ''));
         if (b.rate === null || b.rate === undefined) delete be.decommissionRate;
         else if (typeof b.rate === 'number' && b.rate >= 0) be.decommissionRate = b.rate;
         else throw new HttpError(400, 'rate must be a number >= 0, or null for the default');

@@ -8,6 +8,7 @@ import type { DorisCluster } from '../state/cluster.ts';
 import { CONFIG_COLUMNS, FeConfig } from '../state/configs.ts';
 import { type HostPort, parseHostPort } from '../state/probe.ts';
 import { backendRows, brokerRows, frontendRows } from '../state/rows.ts';
+import { atLeast, type DorisVersion } from '../version.ts';
 import { type Exec, forwarded, type Handlers, OK, rows } from './session.ts';
 
 const hostPort = (text: string): HostPort => {
@@ -112,7 +113,7 @@ export const systemHandlers: Handlers = {
   decommissionBackend: (s, x) => {
     needNode(x);
     const targets = s.targets.map(parseBackendTarget);
-    x.cluster.write(() => decommission(x.cluster, targets, source(x)));
+    x.cluster.write(() => decommission(x.cluster, x.fe.version, targets, source(x)));
     return OK;
   },
   cancelDecommission: (s, x) => {
@@ -177,7 +178,12 @@ export const systemHandlers: Handlers = {
  * DECOMMISSION: unknown backends fail, flagged ones are skipped, and (2.1.3+) the remaining
  * schedulable backends of each tag must still hold every partition's replication number.
  */
-function decommission(cluster: DorisCluster, targets: readonly BackendTarget[], by: string): void {
+function decommission(
+  cluster: DorisCluster,
+  version: DorisVersion,
+  targets: readonly BackendTarget[],
+  by: string,
+): void {
   const list = cluster.backends.toDecommission(targets);
   if (list.length === 0) return;
   const tags = new Set(list.map((b) => b.tagLocation));
@@ -186,7 +192,9 @@ function decommission(cluster: DorisCluster, targets: readonly BackendTarget[], 
     if (!b.alive || b.decommissioned || list.includes(b)) continue;
     available.set(b.tagLocation, (available.get(b.tagLocation) ?? 0) + 1);
   }
-  cluster.catalog.checkDecommission(tags, available);
+  // The replica check came with 2.1.3 (#32748): before it, Doris accepts the decommission and it
+  // then stalls for good, the replicas finding nowhere to go.
+  if (atLeast(version, '2.1.3')) cluster.catalog.checkDecommission(tags, available);
   for (const be of list) {
     be.decommissioned = true;
     cluster.record(`backend ${be.id} (${be.host}:${be.heartbeatPort}) decommission started`, by);

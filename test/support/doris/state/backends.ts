@@ -37,6 +37,8 @@ export interface Backend {
   decommissionRate?: number;
   /** When heartbeats last found it dead (epoch ms); unset while alive. */
   deadSince?: number;
+  /** Group-commit WALs not yet replayed into tablets (control API): Doris keeps the row while any is. */
+  pendingWal: number;
 }
 
 /** A statement's target: `"host:port"` or, for some statements, a backend id. */
@@ -89,6 +91,7 @@ export class Backends {
         errMsg: '',
         version: '',
         heartbeatFailureCounter: 0,
+        pendingWal: 0,
         nodeRole: 'mix',
         cpuCores: 0,
         memoryBytes: 0,

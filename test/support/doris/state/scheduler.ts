@@ -9,7 +9,7 @@
  * 10 s: fe/fe-core/src/main/java/org/apache/doris/alter/SystemHandler.java L85-115, branch-2.1 and
  * 3.0), only when `drop_backend_after_decommission` is true and none of its tablets is live (those of
  * recycle-bin tables do not hold it back); until then the row shows SystemDecommissioned=true, with
- * TabletNum counting recycle-bin tablets. (The group-commit WAL gate is not modelled.)
+ * TabletNum counting recycle-bin tablets, and only once no group-commit WAL is pending on it.
  */
 import type { Tablet } from './catalog.ts';
 import type { DorisCluster } from './cluster.ts';
@@ -114,6 +114,10 @@ export function schedule(cluster: DorisCluster, now = Date.now()): void {
     // in the recycle bin (SystemHandler.checkTablets).
     if (catalog.liveReplicasOn(be.id) > 0) continue;
     if (catalog.recycledReplicasOn(be.id) >= config.int('decommission_tablet_check_threshold')) continue;
+    // walNum == 0: group-commit WALs still pending on it hold the row (GroupCommitManager
+    // .getAllWalQueueSize). Doris takes 0 from a backend dead for check_wal_queue_timeout_threshold;
+    // the simulator keeps counting them, which only makes it wait longer.
+    if (be.pendingWal > 0) continue;
     catalog.removeReplicasOn(be.id);
     backends.remove(be);
     cluster.journalId++;
