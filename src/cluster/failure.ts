@@ -87,13 +87,23 @@ export async function reportFailure(manager: Manager, live: KubeObject, err: unk
   const reason = err instanceof StepFailedError ? failureReasons.step : failureReasons.pass;
   const message = err instanceof Error ? err.message : String(err);
   const generation = cluster.metadata.generation ?? 0;
-  const conditions = setCondition(previous.conditions as Condition[] | undefined, {
+  let conditions = setCondition(previous.conditions as Condition[] | undefined, {
     type: 'Degraded',
     status: 'True',
     reason,
     message,
     observedGeneration: generation,
   });
+  // A pass that could not run has not looked at the members: an earlier Ready=True is not news.
+  if (reason === failureReasons.pass) {
+    conditions = setCondition(conditions, {
+      type: 'Ready',
+      status: 'False',
+      reason,
+      message: `the operator cannot manage the cluster: ${message}`,
+      observedGeneration: generation,
+    });
+  }
   const status = { ...previous, observedGeneration: generation, phase: 'Degraded' as const, conditions };
   // A conflict means someone wrote meanwhile: the next pass reports again from fresh facts.
   await updateStatus(manager.client, dorisClusterKind.resource, live, status).catch(() => undefined);

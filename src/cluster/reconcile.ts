@@ -24,7 +24,8 @@ import {
   TerminalError,
 } from '../runtime/controller.ts';
 import type { Manager } from '../runtime/manager.ts';
-import type { KubeObject } from '../runtime/object.ts';
+import type { NamedWatches } from '../runtime/named-watch.ts';
+import { type KubeObject, keyOf } from '../runtime/object.ts';
 import { patchStatus, updateStatus } from '../runtime/status.ts';
 import { act } from './act.ts';
 import { desiredCredentials, syncCredentials } from './credentials.ts';
@@ -49,6 +50,8 @@ export interface ClusterDeps {
   readonly backoff: StepBackoff;
   /** Observes Doris; tests may pass a faster timeout. */
   readonly observeDoris?: typeof observeDoris;
+  /** Watches of the Secrets the clusters name, so a new or rotated Secret wakes its cluster up. */
+  secrets?: NamedWatches;
 }
 
 export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext): Promise<Outcome> {
@@ -60,6 +63,12 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
     ctx.key.namespace,
     ctx.key.name,
     manager.primarySelector(),
+  );
+  const secretRef =
+    cluster?.metadata.deletionTimestamp === undefined ? cluster?.spec?.authSecretRef?.name : undefined;
+  deps.secrets?.track(
+    keyOf(ctx.key),
+    secretRef === undefined ? [] : [{ namespace: ctx.key.namespace ?? 'default', name: secretRef }],
   );
   if (cluster === undefined || cluster.metadata.deletionTimestamp !== undefined) return done;
   // The object as last stored: a failure is reported on top of the status this pass wrote.
@@ -227,7 +236,8 @@ async function reportInvalid(manager: Manager, cluster: DorisCluster, err: Inval
   });
   await patchStatus(manager.client, dorisClusterKind.resource, cluster, {
     ...previous,
+    observedGeneration: cluster.metadata.generation ?? 0,
     conditions,
-    phase: 'Degraded',
+    phase: 'Failed',
   });
 }

@@ -5,11 +5,11 @@ import type { Manager } from '../runtime/manager.ts';
 import { byLabel } from '../runtime/manager.ts';
 import { StepBackoff } from './failure.ts';
 import { labelKeys } from './names.ts';
-import { reconcileCluster } from './reconcile.ts';
+import { type ClusterDeps, reconcileCluster } from './reconcile.ts';
 
 export function setupClusterController(manager: Manager): void {
-  const deps = { manager, backoff: new StepBackoff() };
-  manager
+  const deps: ClusterDeps = { manager, backoff: new StepBackoff() };
+  const controller = manager
     .controller('doriscluster', dorisClusterKind.resource)
     // Its own status writes carry progress figures: passes follow the requeue each pass asks for.
     .ignoringStatusUpdates()
@@ -21,6 +21,10 @@ export function setupClusterController(manager: Manager): void {
     .watches(builtin.Pod, byLabel(labelKeys.cluster))
     .watches(builtin.PersistentVolumeClaim, byLabel(labelKeys.cluster))
     .complete((ctx) => reconcileCluster(deps, ctx));
+  // The Secret each cluster names (spec.authSecretRef), watched by name: not every Secret is cached.
+  deps.secrets = manager.namedWatches(builtin.Secret, (owners) => {
+    for (const key of owners) controller.queue.add(key);
+  });
   // Storage classes are read (expansion support) from the cache.
   manager.cache.informersFor(builtin.StorageClass);
 }

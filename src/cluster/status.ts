@@ -8,7 +8,7 @@ import { releaseOf } from '../doris/rows.ts';
 import { type Condition, type ConditionInput, setCondition } from '../runtime/conditions.ts';
 import { components } from './names.ts';
 import { balanceKeys, type DorisView } from './observe.ts';
-import { isOutdatedPod, releaseOfImage } from './plan/members.ts';
+import { buildMembers, isOutdatedPod, type Member, releaseOfImage } from './plan/members.ts';
 import { hostOf, registrationOf } from './plan/registrations.ts';
 import type { Operation, PlanInput, Step } from './plan/types.ts';
 
@@ -149,31 +149,21 @@ export function buildStatus(s: StatusInput): DorisClusterStatus {
   });
   const problem = step?.kind === 'wait' ? step.problem : undefined;
   const doris: DorisView = input.doris;
+  const ready = allReady && doris.known;
+  const firstReadyTime = s.previous?.firstReadyTime ?? (ready ? isoSeconds(now) : undefined);
+  const summary = summarize({
+    input,
+    step,
+    operation,
+    ready,
+    problem,
+    // A status from before firstReadyTime existed: the cluster was created long ago.
+    created: firstReadyTime !== undefined || !['Creating', 'Pending', undefined].includes(s.previous?.phase),
+  });
   const conditions = [
-    cond(
-      'Ready',
-      allReady && doris.known,
-      allReady && doris.known ? 'AllMembersReady' : doris.known ? 'MembersNotReady' : 'DorisUnreachable',
-      doris.known
-        ? allReady
-          ? 'every member is ready and alive in Doris'
-          : 'some members are not ready or not alive in Doris'
-        : `Doris state unknown: ${doris.reason}`,
-      !doris.known,
-    ),
-    cond(
-      'Progressing',
-      operation !== undefined || (step !== undefined && step.kind !== 'wait'),
-      operation?.type ?? (step ? 'Converging' : 'Idle'),
-      operation?.message ?? step?.reason ?? 'nothing to do',
-    ),
-    s.failing ??
-      cond(
-        'Degraded',
-        problem !== undefined,
-        problem !== undefined ? 'OperationStalled' : 'AsExpected',
-        problem ?? 'no problem detected',
-      ),
+    summary.ready,
+    summary.progressing,
+    s.failing ?? summary.degraded,
     cond(
       'TabletBalancingPaused',
       s.balanceDisabledByOperator,
@@ -185,24 +175,12 @@ export function buildStatus(s: StatusInput): DorisClusterStatus {
   ];
   let list: Condition[] = (s.previous?.conditions as Condition[] | undefined) ?? [];
   for (const c of conditions) list = setCondition(list, { ...c, observedGeneration: s.generation }, now);
-  const phase =
-    input.spec.rollout.paused && operation !== undefined
-      ? 'Paused'
-      : problem !== undefined || s.failing !== undefined
-        ? 'Degraded'
-        : operation?.type === 'Upgrade' || operation?.type === 'Restart'
-          ? 'Upgrading'
-          : operation?.type === 'ScaleIn' || step?.kind === 'scale'
-            ? 'Scaling'
-            : allReady && doris.known
-              ? 'Ready'
-              : Object.values(perComponent).every((c) => (c?.readyReplicas ?? 0) === 0)
-                ? 'Creating'
-                : 'Degraded';
+  const phase = s.failing !== undefined ? 'Degraded' : summary.phase;
   const feVersion = doris.known ? doris.frontends.find((f) => f.isMaster)?.version : undefined;
   return {
     observedGeneration: s.generation,
     phase,
+    ...(firstReadyTime ? { firstReadyTime } : {}),
     ...(feVersion && releaseOf(feVersion)
       ? { version: releaseOf(feVersion) }
       : s.previous?.version
@@ -211,6 +189,110 @@ export function buildStatus(s: StatusInput): DorisClusterStatus {
     conditions: list,
     ...perComponent,
     ...(operation ? { operation } : {}),
+  };
+}
+
+const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, 'Z');
+
+type Phase = NonNullable<DorisClusterStatus['phase']>;
+
+interface Summary {
+  readonly phase: Phase;
+  readonly ready: ConditionInput;
+  readonly progressing: ConditionInput;
+  readonly degraded: ConditionInput;
+}
+
+const operationPhase: Record<Operation['type'], Phase> = {
+  Upgrade: 'Upgrading',
+  Restart: 'Restarting',
+  ScaleIn: 'Scaling',
+  ScaleOut: 'Scaling',
+  Failover: 'Recovering',
+  Expand: 'Scaling',
+};
+
+/**
+ * The phase and the three conditions, told from one reading so they never disagree. A member that
+ * is down but never started in Doris (no LastStartTime: a new pod, or one still joining) is coming,
+ * which is Creating or Scaling; a member that ran once and is down outside any operation is a
+ * fault, which is Degraded and named.
+ */
+function summarize(x: {
+  input: PlanInput;
+  step: Step | undefined;
+  operation: Operation | undefined;
+  ready: boolean;
+  problem: string | undefined;
+  created: boolean;
+}): Summary {
+  const { input, step, operation, problem } = x;
+  const doris = input.doris;
+  const expected = buildMembers(input).filter((m) => m.expected && m.down !== undefined);
+  const ranOnce = (m: Member) => m.reg?.row.lastStartTime !== undefined && m.reg.row.lastStartTime !== null;
+  const broken = doris.known ? expected.filter((m) => ranOnce(m) && m.name !== operation?.member) : [];
+  const fault =
+    problem ??
+    (operation !== undefined || !x.created
+      ? undefined
+      : !doris.known
+        ? `Doris cannot be reached: ${doris.reason}`
+        : broken.length > 0
+          ? broken.map((m) => `${m.name}: ${m.down}`).join('; ')
+          : undefined);
+  const faultReason =
+    problem !== undefined ? 'OperationStalled' : !doris.known ? 'DorisUnreachable' : 'MembersDown';
+  const paused = input.spec.rollout.paused && (operation !== undefined || step !== undefined);
+  const acting = operation !== undefined || (step !== undefined && step.kind !== 'wait');
+  const phase: Phase =
+    fault !== undefined
+      ? 'Degraded'
+      : paused
+        ? 'Paused'
+        : operation !== undefined
+          ? operationPhase[operation.type]
+          : x.ready
+            ? 'Ready'
+            : !x.created
+              ? 'Creating'
+              : 'Scaling';
+  const notReady = doris.known
+    ? `not ready: ${expected.map((m) => `${m.name} (${m.down})`).join(', ') || 'members are starting'}`
+    : `Doris state unknown: ${doris.reason}`;
+  return {
+    phase,
+    ready: cond(
+      'Ready',
+      x.ready,
+      x.ready
+        ? 'AllMembersReady'
+        : !x.created
+          ? 'Creating'
+          : doris.known
+            ? 'MembersNotReady'
+            : 'DorisUnreachable',
+      x.ready ? 'every member is ready and alive in Doris' : notReady,
+      !doris.known && x.created,
+    ),
+    progressing: cond(
+      'Progressing',
+      acting || (!x.ready && fault === undefined),
+      operation?.type ??
+        (!x.created
+          ? 'Creating'
+          : step?.kind === 'scale' || !x.ready
+            ? 'Scaling'
+            : acting
+              ? 'Converging'
+              : 'Idle'),
+      operation?.message ?? (step !== undefined ? step.reason : x.ready ? 'nothing to do' : notReady),
+    ),
+    degraded: cond(
+      'Degraded',
+      fault !== undefined,
+      fault !== undefined ? faultReason : 'AsExpected',
+      fault ?? 'no problem detected',
+    ),
   };
 }
 

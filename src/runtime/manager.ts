@@ -15,6 +15,7 @@ import { EventRecorder } from './events.ts';
 import { close, serveMetricsAndProbes } from './http.ts';
 import { LeaderElector } from './leader.ts';
 import { OperatorMetrics } from './metrics.ts';
+import { NamedWatches } from './named-watch.ts';
 import { controllerOf, type KubeObject, keyOf } from './object.ts';
 
 export interface ManagerOptions {
@@ -97,6 +98,7 @@ export class Manager {
   readonly client: RestClient;
   readonly logger: Logger;
   private readonly opts: ManagerOptions;
+  private readonly named: NamedWatches[] = [];
   private readonly controllers: Controller[] = [];
   private servers: (Server | undefined)[] = [];
   private elector: LeaderElector | undefined;
@@ -217,10 +219,18 @@ export class Manager {
     this.logger.info({ controllers: this.controllers.map((c) => c.name) }, 'controllers started');
   }
 
+  /** Watches of single named objects (named-watch.ts); stopped with the manager. */
+  namedWatches(type: ResourceType, onChange: (owners: readonly string[]) => void): NamedWatches {
+    const w = new NamedWatches(this.client, type, onChange, this.logger);
+    this.named.push(w);
+    return w;
+  }
+
   /** Graceful stop: finish in-flight reconciles, release the lease, stop caches and servers. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await Promise.all(this.controllers.map((c) => c.stop()));
+      await Promise.all(this.named.map((w) => w.stop()));
       await this.elector?.stop();
       await this.cache.stop();
       await Promise.all(this.servers.map(close));

@@ -125,13 +125,22 @@ test('kubectl get doris lists clusters with the printer columns', async (t) => {
   const header = lines[rowAt - 1]!;
   const starts = [...header.matchAll(/\S+/g)].map((m) => m.index);
   const cells = starts.map((start, i) => lines[rowAt]!.slice(start, starts[i + 1]).trim());
-  assert.deepEqual(header.trim().split(/\s+/), ['NAME', 'FE', 'BE', 'CN', 'VERSION', 'PHASE', 'AGE']);
-  assert.deepEqual(cells.slice(1, 6), ['3/3', '2/3', '', '2.1.8', 'Upgrading']);
+  assert.deepEqual(header.trim().split(/\s+/), [
+    'NAME',
+    'FE',
+    'BE',
+    'CN',
+    'VERSION',
+    'PHASE',
+    'OPERATION',
+    'AGE',
+  ]);
+  assert.deepEqual(cells.slice(1, 7), ['3/3', '2/3', '', '2.1.8', 'Upgrading', 'Upgrade']);
 
   const wide = await kubectl(['get', 'dc', '-n', ns, '-o', 'wide']);
   assert.equal(wide.code, 0, wide.stderr);
-  assert.match(wide.stdout, /BROKER\s+VERSION\s+PHASE\s+OPERATION/);
-  assert.match(wide.stdout, /Upgrading\s+Upgrade/);
+  assert.match(wide.stdout, /BROKER\s+VERSION\s+PHASE\s+OPERATION\s+MEMBER/);
+  assert.match(wide.stdout, /Upgrading\s+Upgrade\s+analytics-be-2/);
 });
 
 test('status and spec are separate subresources', async (t) => {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
@@ -168,3 +169,68 @@ async function sqlAs(ns: string, user: string, password: string): Promise<mysql.
   });
   return mysql.createConnection({ host: pods.items[0]?.status?.podIP, port: 9030, user, password });
 }
+
+test('a Secret named before it exists: Degraded with the cause, a Warning event, and the cluster starts within seconds of the Secret appearing', async (t) => {
+  const ns = await newNamespace(t, 'late-secret');
+  await startOperator(t, ns);
+  const { client } = await testEnv();
+  await createCluster(ns, 'doris', {
+    version: '2.1.7',
+    authSecretRef: { name: 'late-auth' },
+    fe: { replicas: 1 },
+    be: { replicas: 1 },
+  });
+  const failing = await eventually(
+    async () => {
+      const c = await getCluster(ns, 'doris');
+      const degraded = c.status?.conditions?.find((x) => x.type === 'Degraded');
+      return degraded?.status === 'True' ? c : false;
+    },
+    { what: 'Degraded with the missing Secret' },
+  );
+  const conditions = failing.status?.conditions ?? [];
+  const degraded = conditions.find((x) => x.type === 'Degraded');
+  assert.equal(degraded?.reason, 'ReconcileError');
+  assert.match(degraded?.message ?? '', /spec\.authSecretRef: Secret .*late-auth does not exist/);
+  assert.equal(failing.status?.phase, 'Degraded');
+  assert.equal(failing.status?.observedGeneration, failing.metadata.generation);
+  const ready = conditions.find((x) => x.type === 'Ready');
+  assert.equal(ready?.status, 'False', 'not Ready while the operator cannot act');
+  assert.equal(ready?.reason, 'ReconcileError');
+  const events = await eventually(
+    async () => {
+      const list = await client.request<{ items: { reason: string; type: string; note: string }[] }>({
+        method: 'GET',
+        path: collectionPath(builtin.Event, ns),
+      });
+      const found = list.items.filter((e) => e.reason === 'ReconcileError');
+      return found.length > 0 ? found : false;
+    },
+    { what: 'a ReconcileError event' },
+  );
+  assert.equal(events[0]?.type, 'Warning');
+  // Let the retries back off well past the first seconds before the Secret appears.
+  await sleep(15_000);
+
+  const created = Date.now();
+  await client.request({
+    method: 'POST',
+    path: collectionPath(builtin.Secret, ns),
+    body: {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'late-auth' },
+      stringData: { username: 'root', password: 'Late-pa55-2d1e' },
+    },
+  });
+  await eventually(
+    async () => {
+      const c = await getCluster(ns, 'doris');
+      return c.status?.conditions?.find((x) => x.type === 'Degraded')?.reason !== 'ReconcileError';
+    },
+    { timeoutMs: 10_000, intervalMs: 200, what: 'the Secret picked up' },
+  );
+  const pickedUpMs = Date.now() - created;
+  assert.ok(pickedUpMs < 5000, `picked up ${pickedUpMs} ms after the Secret was created`);
+  await waitReady(ns, 'doris', 120_000);
+});

@@ -43,6 +43,14 @@ function assertLeastPrivilege(inst: Installed, proc: LocalProcess, serviceAccoun
         }
   }
   assert.deepEqual(unused, [], `${proc.name}: granted but never used`);
+  const wholesale = proc.proxy
+    .accesses()
+    .filter((a) => a.resource === 'secrets' && (a.verb === 'list' || a.verb === 'watch'))
+    .filter(
+      (a) =>
+        !/^metadata\.name=[^,]+$/.test(new URL(a.url, 'https://x').searchParams.get('fieldSelector') ?? ''),
+    );
+  assert.deepEqual(wholesale, [], `${proc.name}: Secrets listed or watched other than by name`);
 }
 
 async function runMode(

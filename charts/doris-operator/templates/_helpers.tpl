@@ -87,11 +87,12 @@ Cluster-wide mode puts them in a ClusterRole; namespaced mode in a Role in each 
 - apiGroups: [""]
   resources: [persistentvolumeclaims]
   verbs: [list, watch, patch]
-# The auth Secret a cluster names is read with GET (no list or watch of Secrets); the
+# The auth Secret a cluster names is watched by name (fieldSelector metadata.name), so a Secret
+# created or rotated is acted on at once; no other Secret is listed or cached. The
 # <cluster>-operator-credentials Secret is written by server-side apply.
 - apiGroups: [""]
   resources: [secrets]
-  verbs: [get, create, patch]
+  verbs: [get, list, watch, create, patch]
 # events.k8s.io Events: created, and patched when they repeat (series).
 - apiGroups: [events.k8s.io]
   resources: [events]

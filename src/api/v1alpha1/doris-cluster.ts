@@ -149,6 +149,12 @@ export const dorisClusterKind = defineKind({
       type: 'string',
       jsonPath: '.status.operation.type',
       description: 'Disruptive operation in progress.',
+    },
+    {
+      name: 'Member',
+      type: 'string',
+      jsonPath: '.status.operation.member',
+      description: 'The member the operation acts on now.',
       priority: 1,
     },
     {

@@ -9,14 +9,15 @@ import { listMap, timestamp } from '../schema/fields.ts';
 import { conditionsSchema } from './conditions.ts';
 
 export const phases = [
-  'Pending',
   'Creating',
   'Ready',
-  'Upgrading',
   'Scaling',
+  'Upgrading',
+  'Restarting',
   'Recovering',
-  'Degraded',
   'Paused',
+  'Degraded',
+  'Failed',
 ] as const;
 
 export const memberStatusSchema = z
@@ -121,8 +122,16 @@ export const dorisClusterStatusSchema = z
     phase: z
       .enum(phases)
       .optional()
-      .describe(`Short summary for kubectl get: ${phases.join(', ')}. The conditions give the detail.`),
+      .describe(
+        `Short summary for kubectl get: ${phases.join(', ')}. Creating until first Ready; Scaling, ` +
+          'Upgrading, Restarting while the operator changes members; Paused when spec.rollout.paused holds ' +
+          'a change; Degraded when something is wrong (the Degraded condition says what); Failed when the ' +
+          'spec cannot be carried out. The conditions give the detail.',
+      ),
     version: z.string().optional().describe('Doris version the cluster runs (that of the FE master).'),
+    firstReadyTime: timestamp(
+      'When every member was first ready; until then the phase is Creating, afterwards a member down is Degraded.',
+    ).optional(),
     conditions: conditionsSchema.optional(),
     fe: componentStatusSchema.optional().describe('State of the frontends.'),
     be: componentStatusSchema.optional().describe('State of the backends.'),

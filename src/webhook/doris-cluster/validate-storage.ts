@@ -41,7 +41,9 @@ export function checkStorage(spec: Spec, old: Spec | undefined, facts: Facts, ou
     old === undefined ? [] : [...volumesOf(old).values()].map((v) => v.storageClassName),
   );
   for (const v of volumesOf(spec).values()) {
+    // An EmptyDir has no claim to stay Pending: its storageClassName is simply unused.
     if (
+      v.type !== 'EmptyDir' &&
       v.storageClassName !== undefined &&
       !oldNames.has(v.storageClassName) &&
       !classes.has(v.storageClassName)

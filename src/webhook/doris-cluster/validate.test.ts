@@ -131,6 +131,40 @@ describe('DorisCluster validation: rules beyond the table', () => {
     assertNames(validate(tooLong).problems, 'metadata.name', 'StatefulSet revision label');
   });
 
+  test('a node port outside 30000-32767 is warned about by field; an EmptyDir never stays Pending', () => {
+    const ported = (queryNodePort: number) =>
+      validate(
+        defaultDorisCluster(
+          baseCluster('np', {
+            spec: { fe: { service: { type: 'NodePort', queryNodePort, httpNodePort: 30080 } } },
+          }),
+        ),
+      );
+    const low = ported(80);
+    assert.deepEqual(low.problems, []);
+    assert.ok(
+      low.warnings.some((w) =>
+        /^spec\.fe\.service\.queryNodePort: 80 is outside the default node port range 30000-32767/.test(w),
+      ),
+      low.warnings.join(' | '),
+    );
+    assert.ok(!low.warnings.some((w) => w.startsWith('spec.fe.service.httpNodePort')));
+    assert.ok(!ported(30090).warnings.some((w) => w.includes('node port range')));
+
+    const scratch = validate(
+      defaultDorisCluster(
+        baseCluster('ed', {
+          spec: {
+            be: {
+              storage: { dataDirs: [{ name: 'scratch', type: 'EmptyDir', storageClassName: 'nowhere' }] },
+            },
+          },
+        }),
+      ),
+    );
+    assert.ok(!scratch.warnings.some((w) => w.includes('Pending')), scratch.warnings.join(' | '));
+  });
+
   test('warnings for risky choices, without denial', () => {
     const risky = defaultDorisCluster({
       apiVersion: 'doris.cloudnative.dev/v1alpha1',

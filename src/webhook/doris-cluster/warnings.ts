@@ -43,7 +43,25 @@ export function warnRisks(spec: Spec, facts: Facts, out: Collector): void {
       );
     }
   }
+  warnNodePorts(spec, out);
   checkAuth(spec, facts, out);
+}
+
+/** kube-apiserver's default `--service-node-port-range`; clusters may configure another. */
+const NODE_PORTS = { min: 30000, max: 32767 };
+
+/** A node port outside the default range is refused by most API servers, but not by all of them. */
+function warnNodePorts(spec: Spec, out: Collector): void {
+  const service = (spec.fe as { service?: Record<string, unknown> }).service ?? {};
+  for (const key of ['queryNodePort', 'httpNodePort']) {
+    const port = service[key];
+    if (typeof port !== 'number' || (port >= NODE_PORTS.min && port <= NODE_PORTS.max)) continue;
+    out.warn(
+      `spec.fe.service.${key}`,
+      `${port} is outside the default node port range ${NODE_PORTS.min}-${NODE_PORTS.max}: the API server ` +
+        'refuses the Service unless its --service-node-port-range includes it; omit it to have one allocated',
+    );
+  }
 }
 
 function checkAuth(spec: Spec, facts: Facts, out: Collector): void {
