@@ -32,7 +32,8 @@ if (process.env.KUBECONFIG || process.env.KUBERNETES_SERVICE_HOST) {
   process.exit(res.status ?? 1);
 }
 
-const cp = await ControlPlane.start();
+// Six nodes over three zones: config/samples/production.yaml spreads five FEs one per node.
+const cp = await ControlPlane.start({ nodes: 6 });
 const sim = await startSimulator({ kubeconfigPath: cp.info.kubeconfigPath });
 const dir = resolve(root, process.env.DORIS_PLAYGROUND_DIR ?? '.playground');
 mkdirSync(dir, { recursive: true });

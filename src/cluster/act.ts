@@ -5,9 +5,11 @@
 import type { DorisCluster, ResolvedDorisClusterSpec } from '../api/v1alpha1/index.ts';
 import { DorisClient } from '../doris/client.ts';
 import { DorisError } from '../doris/errors.ts';
-import { builtin } from '../kube/resources.ts';
+import { builtin, objectPath } from '../kube/resources.ts';
+import { contentTypes } from '../kube/rest.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { buildStatefulSet, type ClusterRef } from './desired.ts';
+import { configMapName, internalServiceName, statefulSetName } from './names.ts';
 import { balanceKeys, type Credentials, type DorisView, feAddress, readSettings } from './observe.ts';
 import type { SqlAction, Step } from './plan/types.ts';
 
@@ -28,9 +30,32 @@ export async function act(manager: Manager, ctx: ActContext, step: Step): Promis
         ctx.ref.namespace,
         `${ctx.ref.name}-${step.component}`,
       );
+      if (ctx.spec[step.component] === undefined) {
+        // Being removed: only the member count changes, the template stays as it was.
+        await manager.client.request({
+          method: 'PATCH',
+          path: objectPath(
+            builtin.StatefulSet,
+            ctx.ref.namespace,
+            statefulSetName(ctx.ref.name, step.component),
+          ),
+          contentType: contentTypes.merge,
+          body: { spec: { replicas: step.replicas } },
+        });
+        break;
+      }
       const desired = buildStatefulSet(ctx.ref, ctx.spec, step.component, step.replicas);
       if (live !== undefined) desired.spec.volumeClaimTemplates = live.spec.volumeClaimTemplates;
       await manager.applier.apply(builtin.StatefulSet, desired, live);
+      break;
+    }
+    case 'removeComponent': {
+      const { namespace, name } = ctx.ref;
+      const c = step.component;
+      await manager.applier.delete(builtin.StatefulSet, namespace, statefulSetName(name, c));
+      await manager.applier.delete(builtin.Service, namespace, internalServiceName(name, c));
+      await manager.applier.delete(builtin.ConfigMap, namespace, configMapName(name, c));
+      await manager.applier.delete(builtin.PodDisruptionBudget, namespace, statefulSetName(name, c));
       break;
     }
     case 'deletePod':

@@ -20,10 +20,10 @@ import type { Credentials } from './observe.ts';
 
 export const operatorSecretName = (cluster: string) => `${cluster}-operator-credentials`;
 
-const decode = (s: KubeObject | undefined, k: string) =>
+export const decode = (s: KubeObject | undefined, k: string) =>
   Buffer.from(s?.data?.[k] ?? '', 'base64').toString('utf8');
 
-async function readSecret(
+export async function readSecret(
   manager: Manager,
   namespace: string,
   name: string,
@@ -49,12 +49,17 @@ export async function desiredCredentials(
   const secret = await readSecret(manager, namespace, secretName);
   if (secret === undefined)
     throw new Error(`spec.authSecretRef: Secret ${namespace}/${secretName} does not exist`);
-  return { user: decode(secret, 'username') || 'root', password: decode(secret, 'password') };
+  const missing = ['username', 'password'].filter((k) => secret.data?.[k] === undefined);
+  if (missing.length > 0 || decode(secret, 'username') === '')
+    throw new Error(
+      `spec.authSecretRef: Secret ${namespace}/${secretName} needs the keys username and password (a kubernetes.io/basic-auth Secret); ${missing.length > 0 ? `${missing.join(' and ')} missing` : 'username is empty'}`,
+    );
+  return { user: decode(secret, 'username'), password: decode(secret, 'password') };
 }
 
 type Login = { ok: true; client: DorisClient } | { ok: false; denied: boolean };
 
-async function login(ip: string, c: Credentials): Promise<Login> {
+export async function login(ip: string, c: Credentials): Promise<Login> {
   try {
     return {
       ok: true,
@@ -85,21 +90,23 @@ export async function syncCredentials(
     user: decode(stored, 'username'),
     password: decode(stored, 'password'),
   };
+  const root = confirmedRoot(stored);
+  const remember = (c: Credentials) => rememberCredentials(manager, ref, c, root);
   const first = await login(feIp, desired);
   if (first.ok) {
     const isNew = confirmed?.user !== desired.user || confirmed.password !== desired.password;
     try {
       // Checked once per new account: 3.0 entrypoints create it with NODE_PRIV only, and observing
       // Doris (SHOW FRONTEND CONFIG) and every ALTER SYSTEM / ADMIN SET need ADMIN_PRIV as well.
-      if (isNew) await ensurePrivileges(first.client, feIp, desired, confirmed);
+      if (isNew) await ensurePrivileges(first.client, feIp, desired, [confirmed, root]);
     } finally {
       await first.client.close();
     }
-    if (isNew) await remember(manager, ref, desired);
+    if (isNew) await remember(desired);
     return desired;
   }
   if (!first.denied) return desired; // unreachable: the observation will say so
-  const candidates = [confirmed, { user: 'root', password: '' }].filter(
+  const candidates = [confirmed, root, { user: 'root', password: '' }].filter(
     (c): c is Credentials => c !== undefined && !(c.user === desired.user && c.password === desired.password),
   );
   for (const c of candidates) {
@@ -127,12 +134,12 @@ export async function syncCredentials(
     const confirmedNow = await login(feIp, desired);
     if (confirmedNow.ok) {
       try {
-        await ensurePrivileges(confirmedNow.client, feIp, desired, c);
+        await ensurePrivileges(confirmedNow.client, feIp, desired, [c, root]);
       } finally {
         await confirmedNow.client.close();
       }
     }
-    await remember(manager, ref, desired);
+    await remember(desired);
     await manager.events.record(
       cluster,
       'Normal',
@@ -148,12 +155,12 @@ export async function syncCredentials(
 /** Global privileges the operator's account needs (as SHOW GRANTS names them). */
 const neededPrivileges = ['Node_priv', 'Admin_priv'] as const;
 
-/** Grants what the account lacks, as root (still without a password) or the last confirmed account. */
+/** Grants what the account lacks, as root (with no password yet, or its own) or the last confirmed account. */
 async function ensurePrivileges(
   client: DorisClient,
   feIp: string,
   desired: Credentials,
-  confirmed: Credentials | undefined,
+  known: readonly (Credentials | undefined)[],
 ): Promise<void> {
   if (desired.user === 'root' || desired.user === 'admin') return; // built-in, with every privilege
   const rows = await client.query('SHOW GRANTS');
@@ -162,7 +169,7 @@ async function ensurePrivileges(
   const missing = neededPrivileges.filter((p) => !held.includes(p));
   if (missing.length === 0) return;
   const privileges = missing.map((p) => p.toUpperCase()).join(', ');
-  const grantors = [{ user: 'root', password: '' }, confirmed].filter(
+  const grantors = [{ user: 'root', password: '' }, ...known].filter(
     (c): c is Credentials => c !== undefined && c.user !== desired.user,
   );
   for (const c of grantors) {
@@ -182,7 +189,21 @@ async function ensurePrivileges(
   );
 }
 
-async function remember(manager: Manager, ref: ClusterRef, c: Credentials): Promise<void> {
+/** Root's password as last confirmed in Doris, kept next to the operator's account. */
+export function confirmedRoot(stored: KubeObject | undefined): Credentials | undefined {
+  const password = stored?.data?.[rootPasswordKey];
+  return password === undefined ? undefined : { user: 'root', password: decode(stored, rootPasswordKey) };
+}
+
+const rootPasswordKey = 'root-password';
+
+/** Records what Doris accepts now: the operator's account, and root's password once secured. */
+export async function rememberCredentials(
+  manager: Manager,
+  ref: ClusterRef,
+  c: Credentials,
+  root: Credentials | undefined,
+): Promise<void> {
   await manager.applier.apply(builtin.Secret, {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -193,6 +214,10 @@ async function remember(manager: Manager, ref: ClusterRef, c: Credentials): Prom
       labels: objectLabels(ref.name),
       ownerReferences: [ownerRef(ref)],
     },
-    stringData: { username: c.user, password: c.password },
+    stringData: {
+      username: c.user,
+      password: c.password,
+      ...(root === undefined ? {} : { [rootPasswordKey]: root.password }),
+    },
   });
 }

@@ -32,11 +32,12 @@ import { desiredCredentials, syncCredentials } from './credentials.ts';
 import { buildStatefulSet, buildSupportObjects, type ClusterRef, presentComponents } from './desired.ts';
 import { expandClaims } from './expand.ts';
 import { reportFailure, type StepBackoff, StepFailedError, stillFailing } from './failure.ts';
-import { hostKey, labelKeys, memberHost } from './names.ts';
+import { components, hostKey, labelKeys, memberHost, statefulSetName } from './names.ts';
 import { componentPods, type DorisView, observeDoris } from './observe.ts';
 import { plan } from './plan/index.ts';
 import { balanceIs } from './plan/rollout.ts';
 import type { Operation, PlanInput } from './plan/types.ts';
+import { desiredRootPassword, secureRoot } from './root-account.ts';
 import { buildStatus } from './status.ts';
 
 /** How often a cluster at rest is looked at again, to refresh the Doris view in status. */
@@ -64,11 +65,11 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
     ctx.key.name,
     manager.primarySelector(),
   );
-  const secretRef =
-    cluster?.metadata.deletionTimestamp === undefined ? cluster?.spec?.authSecretRef?.name : undefined;
+  const live = cluster?.metadata.deletionTimestamp === undefined ? cluster?.spec : undefined;
+  const named = [live?.authSecretRef?.name, live?.rootSecretRef?.name].filter((n) => n !== undefined);
   deps.secrets?.track(
     keyOf(ctx.key),
-    secretRef === undefined ? [] : [{ namespace: ctx.key.namespace ?? 'default', name: secretRef }],
+    named.map((name) => ({ namespace: ctx.key.namespace ?? 'default', name })),
   );
   if (cluster === undefined || cluster.metadata.deletionTimestamp !== undefined) return done;
   // The object as last stored: a failure is reported on top of the status this pass wrote.
@@ -155,6 +156,14 @@ async function reconcileLive(
     }
   }
 
+  // A component gone from the spec keeps its StatefulSet until its members are out of Doris.
+  for (const c of components) {
+    if (spec[c] !== undefined || statefulSets[c] !== undefined) continue;
+    const live = manager.cache.get(builtin.StatefulSet, ref.namespace, statefulSetName(ref.name, c));
+    if (live !== undefined && live.metadata.deletionTimestamp === undefined && ownedBy(live, ref.uid))
+      statefulSets[c] = { replicas: live.spec?.replicas ?? 0 };
+  }
+
   const desired = await desiredCredentials(manager, ref.namespace, spec.authSecretRef?.name);
   const credentials = await syncCredentials(
     manager,
@@ -163,6 +172,11 @@ async function reconcileLive(
     desired,
     pods.fe.find((p) => p.ready && p.ip)?.ip,
   );
+  const rootPassword = await desiredRootPassword(manager, ref, spec, credentials);
+  if (rootPassword !== undefined) {
+    const feIp = pods.fe.find((p) => p.ready && p.ip)?.ip;
+    await secureRoot(manager, ref, cluster, credentials, rootPassword, feIp);
+  }
   const feAddresses = new Map(
     pods.fe
       .filter((p) => p.ip !== undefined)
@@ -219,6 +233,11 @@ async function reconcileLive(
   deps.backoff.succeeded(key);
   return requeueAfter(1000, step.reason);
 }
+
+const ownedBy = (o: KubeObject, uid: string): boolean =>
+  (o.metadata.ownerReferences ?? []).some(
+    (r: { uid: string; controller?: boolean }) => r.uid === uid && r.controller,
+  );
 
 /** The claim template names of a StatefulSet, in order. */
 function claimNames(sts: KubeObject): string {

@@ -234,3 +234,77 @@ test('a Secret named before it exists: Degraded with the cause, a Warning event,
   assert.ok(pickedUpMs < 5000, `picked up ${pickedUpMs} ms after the Secret was created`);
   await waitReady(ns, 'doris', 120_000);
 });
+
+async function loginTo(ns: string, cluster: string, user: string, password: string): Promise<boolean> {
+  const { client } = await testEnv();
+  const pods = await client.request<{ items: KubeObject[] }>({
+    method: 'GET',
+    path: collectionPath(builtin.Pod, ns),
+    query: { labelSelector: `app.kubernetes.io/instance=${cluster},app.kubernetes.io/component=fe` },
+  });
+  const ip = pods.items[0]?.status?.podIP;
+  try {
+    const conn = await mysql.createConnection({ host: ip, port: 9030, user, password, connectTimeout: 3000 });
+    await conn.end();
+    return true;
+  } catch (err) {
+    if ((err as { errno?: number }).errno === 1045) return false;
+    throw err;
+  }
+}
+
+test('with an account of its own, the operator gives root a password (generated, or from spec.rootSecretRef) on 2.1 and 3.0; new members still register', async (t) => {
+  const ns = await newNamespace(t, 'root');
+  await startOperator(t, ns);
+  const { client } = await testEnv();
+  const put = (name: string, data: Record<string, string>) =>
+    client.request({
+      method: 'POST',
+      path: collectionPath(builtin.Secret, ns),
+      body: { apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: data },
+    });
+  await put('doris-auth', { username: 'doris_admin', password: 'Adm1n-pa55-77c1' });
+  await put('root-pw', { password: 'R00t-pa55-5e2a' });
+  await createCluster(ns, 'd21', {
+    version: '2.1.7',
+    authSecretRef: { name: 'doris-auth' },
+    fe: { replicas: 1 },
+    be: { replicas: 1 },
+  });
+  await createCluster(ns, 'd30', {
+    version: '3.0.3',
+    authSecretRef: { name: 'doris-auth' },
+    rootSecretRef: { name: 'root-pw' },
+    fe: { replicas: 1 },
+    be: { replicas: 1 },
+  });
+  await Promise.all([waitReady(ns, 'd21', 120_000), waitReady(ns, 'd30', 120_000)]);
+
+  const generated = await client.request<KubeObject>({
+    method: 'GET',
+    path: objectPath(builtin.Secret, ns, 'd21-root'),
+  });
+  const rootPassword = Buffer.from(generated.data?.password ?? '', 'base64').toString();
+  assert.ok(rootPassword.length >= 20, 'a generated root password');
+  assert.equal(generated.metadata.ownerReferences?.[0]?.name, 'd21', 'owned by the cluster');
+  for (const [cluster, password] of [
+    ['d21', rootPassword],
+    ['d30', 'R00t-pa55-5e2a'],
+  ] as const) {
+    assert.equal(
+      await loginTo(ns, cluster, 'root', ''),
+      false,
+      `${cluster}: root without a password is refused`,
+    );
+    assert.equal(await loginTo(ns, cluster, 'root', password), true, `${cluster}: root has its password`);
+    assert.equal(await loginTo(ns, cluster, 'doris_admin', 'Adm1n-pa55-77c1'), true);
+  }
+  assert.equal(await loginTo(ns, 'd30', 'root', rootPassword), false);
+
+  // The entrypoints fall back to the auth Secret's account: new members still join.
+  await patchSpec(ns, 'd21', { be: { replicas: 2 } });
+  await patchSpec(ns, 'd30', { be: { replicas: 2 } });
+  const [a, b] = await Promise.all([waitReady(ns, 'd21', 120_000), waitReady(ns, 'd30', 120_000)]);
+  assert.equal(a.status?.be?.ready, '2/2');
+  assert.equal(b.status?.be?.ready, '2/2');
+});

@@ -169,3 +169,59 @@ test('a drained compute node that is wanted again serves queries and loads again
     'cn-1 was never dropped',
   );
 });
+
+test('removing cn and broker from the spec: members drained and dropped like a scale-in, then their objects deleted', async (t) => {
+  const ns = await newNamespace(t, 'remove');
+  await startOperator(t, ns);
+  await createCluster(ns, 'doris', {
+    version: '2.1.7',
+    fe: { replicas: 1 },
+    be: { replicas: 1 },
+    cn: { replicas: 1 },
+    broker: { replicas: 1 },
+  });
+  await waitReady(ns, 'doris', 120_000);
+  const since = await logMark();
+  await patchSpec(ns, 'doris', { cn: null, broker: null });
+  const { client } = await testEnv();
+  const names = async (type: typeof builtin.Pod) =>
+    (
+      await client.request<{ items: KubeObject[] }>({ method: 'GET', path: collectionPath(type, ns) })
+    ).items.map((o) => o.metadata.name);
+  await eventually(
+    async () => {
+      const left = [
+        ...(await names(builtin.StatefulSet)),
+        ...(await names(builtin.Service)),
+        ...(await names(builtin.ConfigMap)),
+        ...(await names(builtin.PodDisruptionBudget)),
+      ].filter((n) => /-(cn|broker)(-|$)/.test(n));
+      return left.length === 0;
+    },
+    { timeoutMs: 120_000, what: 'the cn and broker StatefulSets, Services, ConfigMaps and PDBs deleted' },
+  );
+  const log = await namespaceLog(ns, since);
+  const idx = (pred: (e: (typeof log)[number]) => boolean) => log.findIndex(pred);
+  const disable = idx(
+    (e) => e.kind === 'statement' && e.text.includes('disable_query') && e.text.includes('doris-cn-0.'),
+  );
+  const dropp = idx(
+    (e) => e.kind === 'statement' && e.text.includes('DROPP') && e.text.includes('doris-cn-0.'),
+  );
+  const cnGone = idx((e) => e.kind === 'pod' && e.member === `${ns}/doris-cn-0`);
+  assert.ok(disable >= 0 && dropp > disable && cnGone > dropp, 'drained, dropped, then the pod');
+  const dropBroker = idx((e) => e.kind === 'statement' && e.text.includes('DROP BROKER') && !e.error);
+  const brokerGone = idx((e) => e.kind === 'pod' && e.member === `${ns}/doris-broker-0`);
+  assert.ok(dropBroker >= 0 && brokerGone > dropBroker, 'DROP BROKER before the pod');
+  const sim = await simulator();
+  const doris = await sim.cluster(`${ns}/doris-fe`);
+  assert.deepEqual(
+    doris?.backends.map((b) => b.nodeRole),
+    ['mix'],
+    'no compute node left in Doris',
+  );
+  assert.deepEqual(doris?.brokers, [], 'no broker left in Doris');
+  const dc = await waitReady(ns, 'doris');
+  assert.equal(dc.status?.cn, undefined);
+  assert.equal(dc.status?.broker, undefined);
+});

@@ -31,7 +31,7 @@ async function phasesDuring(ns: string, during: () => Promise<unknown>): Promise
   let done = false;
   const sampler = (async () => {
     while (!done) {
-      const s = sample(await getCluster(ns, 'doris'));
+      const s = await getCluster(ns, 'doris').then(sample, () => undefined); // not created yet
       if (s !== undefined) seen.push(s);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -122,4 +122,31 @@ test('phase and conditions agree at every instant: Creating, Upgrading, Restarti
     phases(lost).filter((p) => p !== 'Ready'),
     ['Degraded'],
   );
+});
+
+test('an object the API server refuses (a node port outside its range) turns the cluster Degraded with the API server words, at the current generation', async (t) => {
+  const ns = await newNamespace(t, 'bad-port');
+  await startOperator(t, ns);
+  await createCluster(ns, 'doris', {
+    version: '2.1.7',
+    fe: { replicas: 1, service: { type: 'NodePort', queryNodePort: 80 } },
+    be: { replicas: 1 },
+  });
+  const dc = await eventually(
+    async () => {
+      const c = await getCluster(ns, 'doris');
+      return c.status?.phase === 'Degraded' && c.status.observedGeneration === c.metadata.generation
+        ? c
+        : false;
+    },
+    { what: 'Degraded' },
+  );
+  const degraded = dc.status?.conditions?.find((x) => x.type === 'Degraded');
+  assert.equal(degraded?.reason, 'ReconcileError');
+  assert.match(degraded?.message ?? '', /nodePort.*80/);
+  assert.equal(dc.status?.conditions?.find((x) => x.type === 'Ready')?.status, 'False');
+
+  // Fixed in the spec: the cluster goes on by itself.
+  await patchSpec(ns, 'doris', { fe: { service: { queryNodePort: 30930 } } });
+  await waitReady(ns, 'doris', 120_000);
 });

@@ -1,9 +1,9 @@
 /**
- * The one-command start (`npm start` without a cluster): hack/playground.ts brings up its own
- * control plane, the Doris simulator, the webhook and the operator, and the sample cluster becomes
- * Ready, as seen with kubectl through the kubeconfig it writes; the webhook is in the path; and
- * SIGTERM stops everything: the process exits 0, the control plane's folder is gone and no
- * process of it is left.
+ * The one-command start (`npm start` without a cluster, run through npm itself): hack/playground.ts
+ * brings up its own control plane, the Doris simulator, the webhook and the operator; the sample
+ * cluster and every other sample of config/samples become Ready, as seen with kubectl through the
+ * kubeconfig it writes; the webhook is in the path; and SIGTERM to npm stops everything: npm exits
+ * 0, the control plane's folder is gone and no process of it is left.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -46,7 +46,8 @@ test('npm start without a cluster: playground up, sample Ready behind the webhoo
   const env: NodeJS.ProcessEnv = { ...process.env, DORIS_PLAYGROUND_DIR: dir };
   delete env.KUBECONFIG;
   delete env.KUBERNETES_SERVICE_HOST;
-  const child = spawn(process.execPath, [join(repoRoot, 'hack/playground.ts')], { env, cwd: repoRoot });
+  // Through npm itself, as users run it: npm must hand SIGTERM on to the playground.
+  const child = spawn('npm', ['start', '--silent'], { env, cwd: repoRoot });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     output += d;
@@ -102,8 +103,47 @@ test('npm start without a cluster: playground up, sample Ready behind the webhoo
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /admission webhook .* denied|would be mounted over/);
 
+  // Every sample reaches Ready here, production.yaml's five FEs on five different nodes included.
+  for (const sample of ['minimal.yaml', 'production.yaml']) {
+    const applied = await kubectl(['apply', '-n', 'doris', '-f', join(repoRoot, 'config/samples', sample)]);
+    assert.equal(applied.code, 0, applied.stderr);
+  }
+  for (const name of ['doris-minimal', 'doris-production']) {
+    await eventually(
+      async () => {
+        const r = await kubectl([
+          'get',
+          'doriscluster',
+          name,
+          '-n',
+          'doris',
+          '-o',
+          'jsonpath={.status.phase}',
+        ]);
+        return r.stdout === 'Ready';
+      },
+      { timeoutMs: 240_000, intervalMs: 2000, what: `sample ${name} to be Ready` },
+    );
+  }
+  const feNodes = await kubectl([
+    'get',
+    'pods',
+    '-n',
+    'doris',
+    '-l',
+    'app.kubernetes.io/instance=doris-production,app.kubernetes.io/component=fe',
+    '-o',
+    'jsonpath={.items[*].spec.nodeName}',
+  ]);
+  assert.equal(new Set(feNodes.stdout.split(' ')).size, 5, `one FE per node: ${feNodes.stdout}`);
+
   child.kill('SIGTERM');
   assert.equal(await exited, 0, output.slice(-3000));
+  assert.deepEqual(
+    processesMentioning('hack/playground.ts'),
+    [],
+    'npm handed SIGTERM on: no playground left',
+  );
   assert.match(output, /Stopped\./);
   assert.equal(existsSync(cpDir), false, 'the control plane folder is removed');
   assert.deepEqual(processesMentioning(cpDir), [], 'no process of the playground is left');

@@ -58,6 +58,16 @@ export const dorisClusterSpecSchema = cel(
             'operator and the member entrypoints use; it needs the NODE and ADMIN privileges. When omitted, root ' +
             'with an empty password is used, which suits trials only.',
         ),
+      rootSecretRef: z
+        .object({
+          name: z.string().min(1).max(253).describe('Name of the Secret, in the cluster namespace.'),
+        })
+        .optional()
+        .describe(
+          "A Secret with the password Doris' root account gets (key password), when authSecretRef names " +
+            'another account. When omitted, the operator generates one into the Secret <name>-root. Doris starts ' +
+            'with root passwordless; the operator closes that as soon as the cluster answers.',
+        ),
       inheritedMetadata: z
         .object({
           labels: podLabelMap(

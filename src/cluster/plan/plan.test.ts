@@ -150,6 +150,8 @@ function describe(step: Step | undefined): string {
       return `delete ${step.pod}`;
     case 'wait':
       return `wait${step.problem ? ' PROBLEM' : ''}`;
+    case 'removeComponent':
+      return `remove ${step.component}`;
   }
 }
 
@@ -339,6 +341,33 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
       (b) => (b.host === host('cn', 1) ? { ...b, queryDisabled: true, alive: false } : b),
     ),
     want: 'sql dropBackend doris-cn-1',
+  },
+  {
+    name: 'cn removed from the spec: drained like any scale-in, highest ordinal first',
+    input: input(
+      { cn: 2 },
+      {
+        spec: withDefaults({ version: '2.1.7', fe: { replicas: 3, electionNumber: 3 }, be: { replicas: 3 } }),
+      },
+    ),
+    want: 'sql disableQuery doris-cn-1',
+  },
+  {
+    name: 'cn removed from the spec, every member out and its pods gone: remove the component',
+    input: (() => {
+      const i = input(
+        { cn: 0 },
+        {
+          spec: withDefaults({
+            version: '2.1.7',
+            fe: { replicas: 3, electionNumber: 3 },
+            be: { replicas: 3 },
+          }),
+        },
+      );
+      return { ...i, statefulSets: { ...i.statefulSets, cn: { replicas: 0 } } };
+    })(),
+    want: 'remove cn',
   },
   {
     name: 'upgrade: balancing off before the first BE (S6)',

@@ -20,7 +20,7 @@ export const cnDrainMs = 30_000;
 /** A scale step for `c`, or undefined when its member count is settled. */
 export function planScale(input: PlanInput, c: Component): Step | undefined {
   const spec = input.spec[c];
-  if (spec === undefined) return undefined;
+  if (spec === undefined) return planRemoval(input, c);
   const sts = input.statefulSets[c];
   const desired = spec.replicas;
   if (sts === undefined) {
@@ -50,6 +50,35 @@ export function planScale(input: PlanInput, c: Component): Step | undefined {
   }
   if (desired < sts.replicas) return planScaleIn(input, c, sts.replicas - 1, desired);
   return undefined;
+}
+
+/**
+ * A component taken out of the spec (cn, broker): a scale-in to zero on the same safe path as any
+ * other (compute nodes drained then dropped, brokers dropped, one member at a time), then its
+ * StatefulSet, Services, ConfigMap and PDB go; its claims follow the retention policy.
+ */
+function planRemoval(input: PlanInput, c: Component): Step | undefined {
+  const sts = input.statefulSets[c];
+  if (sts === undefined) return undefined;
+  if (sts.replicas > 0) return planScaleIn(input, c, sts.replicas - 1, 0);
+  const left = input.pods[c] ?? [];
+  if (left.length > 0) {
+    return {
+      kind: 'wait',
+      reason: `waiting for the last ${c} pods to go: ${left.map((p) => p.name).join(', ')}`,
+      afterMs: pollMs,
+    };
+  }
+  return {
+    kind: 'removeComponent',
+    component: c,
+    reason: `spec.${c} was removed and its members are out of Doris`,
+    event: {
+      type: 'Normal',
+      reason: 'ComponentRemoved',
+      note: `Removed the ${c} StatefulSet, Services, ConfigMap and PodDisruptionBudget (spec.${c} is gone)`,
+    },
+  };
 }
 
 /**

@@ -104,6 +104,14 @@ export type Step =
       readonly operation: OperationUpdate;
     }
   | {
+      /** A component gone from the spec, its members all out of Doris and their pods gone. */
+      readonly kind: 'removeComponent';
+      readonly component: Component;
+      readonly reason: string;
+      readonly event: EventSpec;
+      readonly operation?: OperationUpdate;
+    }
+  | {
       /** Nothing to do but wait for Doris or Kubernetes; `problem` makes the cluster Degraded. */
       readonly kind: 'wait';
       readonly reason: string;

@@ -165,6 +165,22 @@ describe('DorisCluster validation: rules beyond the table', () => {
     assert.ok(!scratch.warnings.some((w) => w.includes('Pending')), scratch.warnings.join(' | '));
   });
 
+  test('taking cn or broker out of a cluster is warned about: how its members leave and what is deleted', () => {
+    const before = defaultDorisCluster(
+      baseCluster('rm', { spec: { cn: { replicas: 2 }, broker: { replicas: 1 } } }),
+    );
+    const after = defaultDorisCluster(baseCluster('rm', { spec: { broker: { replicas: 1 } } }));
+    const f = validateDorisCluster({ object: after, oldObject: before, namespace: 'x' });
+    assert.deepEqual(f.problems, []);
+    const removal = f.warnings.filter((w) => w.startsWith('spec.cn: removing it'));
+    assert.equal(removal.length, 1, f.warnings.join(' | '));
+    assert.match(
+      removal[0] ?? '',
+      /2 CN .*drained, then dropped.*StatefulSet, Services, ConfigMap and PodDisruptionBudget/,
+    );
+    assert.ok(!f.warnings.some((w) => w.startsWith('spec.broker: removing')));
+  });
+
   test('warnings for risky choices, without denial', () => {
     const risky = defaultDorisCluster({
       apiVersion: 'doris.cloudnative.dev/v1alpha1',
@@ -207,7 +223,11 @@ describe('DorisCluster validation: rules beyond the table', () => {
       namespace: 'x',
       facts: { authSecret: { state: 'found', keys: ['user'] } },
     });
-    assert.ok(noKeys.warnings.some((w) => w.includes('has no username or password key')));
+    assert.deepEqual(
+      noKeys.problems.map((p) => [p.path, /has no username or password key/.test(p.message)]),
+      [['spec.authSecretRef.name', true]],
+      'a Secret without both keys is refused: the operator would otherwise run as root with no password',
+    );
   });
 
   test('a spec the schema refuses is reported with its path instead of crashing the rules', () => {

@@ -11,7 +11,7 @@ import { checkConfig } from './validate-config.ts';
 import { checkPods } from './validate-pods.ts';
 import { checkStorage } from './validate-storage.ts';
 import { checkVersions } from './validate-versions.ts';
-import { warnRisks } from './warnings.ts';
+import { warnRemovals, warnRisks } from './warnings.ts';
 
 export interface DorisClusterInput {
   /** The object to admit (after the mutating webhook). */
@@ -62,6 +62,7 @@ export function validateDorisCluster(input: DorisClusterInput): Findings {
     out,
   );
   warnRisks(spec, facts, out);
+  warnRemovals(spec, old, out);
   return dedupe(out.findings());
 }
 

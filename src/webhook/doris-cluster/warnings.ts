@@ -47,6 +47,21 @@ export function warnRisks(spec: Spec, facts: Facts, out: Collector): void {
   checkAuth(spec, facts, out);
 }
 
+/** Taking an optional component out of a cluster removes members: say how, before it starts. */
+export function warnRemovals(spec: Spec, old: Spec | undefined, out: Collector): void {
+  if (old === undefined) return;
+  const now = new Set(presentComponents(spec).map(([c]) => c));
+  for (const [c, s] of presentComponents(old)) {
+    if (now.has(c) || s.replicas === 0) continue;
+    out.warn(
+      `spec.${c}`,
+      `removing it takes its ${s.replicas} ${label(c)} member(s) out of Doris one at a time (${
+        c === 'cn' ? 'drained, then dropped' : 'dropped'
+      }), then deletes its StatefulSet, Services, ConfigMap and PodDisruptionBudget; its claims follow retentionPolicy`,
+    );
+  }
+}
+
 /** kube-apiserver's default `--service-node-port-range`; clusters may configure another. */
 const NODE_PORTS = { min: 30000, max: 32767 };
 
@@ -77,7 +92,11 @@ function checkAuth(spec: Spec, facts: Facts, out: Collector): void {
   } else if (secret?.state === 'found') {
     const missing = ['username', 'password'].filter((k) => !secret.keys.includes(k));
     if (missing.length > 0) {
-      out.warn(path, `Secret ${ref.name} has no ${missing.join(' or ')} key; a basic-auth Secret has both`);
+      out.problem(
+        path,
+        ref.name,
+        `Secret ${ref.name} has no ${missing.join(' or ')} key: the operator's Doris account needs both (a kubernetes.io/basic-auth Secret has them)`,
+      );
     }
   } else if (secret?.state === 'unknown') {
     out.warn(path, `Secret ${ref.name} could not be checked (${secret.reason})`);
