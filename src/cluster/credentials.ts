@@ -156,17 +156,20 @@ export async function syncCredentials(
 const neededPrivileges = ['Node_priv', 'Admin_priv'] as const;
 
 /** Grants what the account lacks, as root (with no password yet, or its own) or the last confirmed account. */
-async function ensurePrivileges(
+export async function ensurePrivileges(
   client: DorisClient,
   feIp: string,
   desired: Credentials,
   known: readonly (Credentials | undefined)[],
 ): Promise<void> {
-  if (desired.user === 'root' || desired.user === 'admin') return; // built-in, with every privilege
+  if (desired.user === 'root') return; // built-in, with every privilege
   const rows = await client.query('SHOW GRANTS');
   const held = rows.map((r) => `${r.GlobalPrivs ?? ''},${r.Roles ?? ''}`).join(',');
-  if (/\b(operator|admin)\b/.test(held)) return; // the built-in roles hold both
-  const missing = neededPrivileges.filter((p) => !held.includes(p));
+  // The built-in operator role (root's) holds both; the admin role (the admin user's) lacks
+  // NODE_PRIV, which the member entrypoints need to register once root has a password.
+  if (/\boperator\b/.test(held)) return;
+  const roles = /\badmin\b/.test(held) ? 'Admin_priv' : '';
+  const missing = neededPrivileges.filter((p) => !held.includes(p) && !roles.includes(p));
   if (missing.length === 0) return;
   const privileges = missing.map((p) => p.toUpperCase()).join(', ');
   const grantors = [{ user: 'root', password: '' }, ...known].filter(

@@ -18,6 +18,7 @@ import type { KubeObject } from '../runtime/object.ts';
 import {
   confirmedRoot,
   decode,
+  ensurePrivileges,
   login,
   operatorSecretName,
   readSecret,
@@ -101,6 +102,16 @@ export async function secureRoot(
     const attempt = await login(feIp, old);
     if (!attempt.ok) continue;
     try {
+      // Once root has a password, the entrypoints register new members with this account: it must
+      // hold NODE_PRIV (and ADMIN_PRIV for the operator) before root is closed.
+      const mine = await login(feIp, account);
+      if (mine.ok) {
+        try {
+          await ensurePrivileges(mine.client, feIp, account, [old]);
+        } finally {
+          await mine.client.close();
+        }
+      }
       await attempt.client.query("SET PASSWORD FOR 'root'@'%' = PASSWORD(?)", [secret(password)]);
     } finally {
       await attempt.client.close();

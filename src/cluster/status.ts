@@ -228,7 +228,17 @@ function summarize(x: {
 }): Summary {
   const { input, step, operation, problem } = x;
   const doris = input.doris;
-  const expected = buildMembers(input).filter((m) => m.expected && m.down !== undefined);
+  const all = buildMembers(input).filter((m) => m.expected);
+  const expected = all.filter((m) => m.down !== undefined);
+  // Between two members of a rollout (balancing resumed, the next phase not started) no operation
+  // is recorded, but the rollout is what is going on.
+  const stale = all.filter((m) => m.outdated);
+  const rollout: Operation['type'] | undefined =
+    stale.length === 0
+      ? undefined
+      : stale.some((m) => m.pod?.image !== input.target[m.component]?.image)
+        ? 'Upgrade'
+        : 'Restart';
   const ranOnce = (m: Member) => m.reg?.row.lastStartTime !== undefined && m.reg.row.lastStartTime !== null;
   const broken = doris.known ? expected.filter((m) => ranOnce(m) && m.name !== operation?.member) : [];
   const fault =
@@ -251,14 +261,20 @@ function summarize(x: {
         ? 'Paused'
         : operation !== undefined
           ? operationPhase[operation.type]
-          : x.ready
-            ? 'Ready'
-            : !x.created
-              ? 'Creating'
-              : 'Scaling';
-  const notReady = doris.known
-    ? `not ready: ${expected.map((m) => `${m.name} (${m.down})`).join(', ') || 'members are starting'}`
-    : `Doris state unknown: ${doris.reason}`;
+          : rollout !== undefined
+            ? operationPhase[rollout]
+            : x.ready
+              ? 'Ready'
+              : !x.created
+                ? 'Creating'
+                : 'Scaling';
+  const notReady = !doris.known
+    ? `Doris state unknown: ${doris.reason}`
+    : expected.length > 0
+      ? `not ready: ${expected.map((m) => `${m.name} (${m.down})`).join(', ')}`
+      : stale.length > 0
+        ? `not ready: ${stale.map((m) => m.name).join(', ')} still to restart for the new ${rollout === 'Upgrade' ? 'version' : 'configuration'}`
+        : 'not ready: members are starting';
   return {
     phase,
     ready: cond(
@@ -278,6 +294,7 @@ function summarize(x: {
       'Progressing',
       acting || (!x.ready && fault === undefined),
       operation?.type ??
+        rollout ??
         (!x.created
           ? 'Creating'
           : step?.kind === 'scale' || !x.ready

@@ -10,7 +10,14 @@ import type { DorisCluster } from '../../src/api/v1alpha1/index.ts';
 import { eventually, newNamespace, simulator } from '../support/env.ts';
 import { createCluster, getCluster, patchSpec, startOperator, waitReady } from './support.ts';
 
-type Sample = { phase: string; ready: string; progressing: string; degraded: string; message: string };
+type Sample = {
+  phase: string;
+  ready: string;
+  progressing: string;
+  degraded: string;
+  message: string;
+  detail: string;
+};
 
 function sample(c: DorisCluster): Sample | undefined {
   const s = c.status;
@@ -22,6 +29,7 @@ function sample(c: DorisCluster): Sample | undefined {
     progressing: get('Progressing')?.status ?? '',
     degraded: get('Degraded')?.status ?? '',
     message: get('Degraded')?.message ?? '',
+    detail: `${get('Ready')?.message ?? ''} | ${get('Progressing')?.reason ?? ''}: ${get('Progressing')?.message ?? ''}`,
   };
 }
 
@@ -42,6 +50,8 @@ async function phasesDuring(ns: string, during: () => Promise<unknown>): Promise
     done = true;
     await sampler;
   }
+  const last = await getCluster(ns, 'doris').then(sample, () => undefined);
+  if (last !== undefined) seen.push(last);
   for (const s of seen) {
     const at = JSON.stringify(s);
     assert.equal(s.ready === 'True', s.phase === 'Ready', `Ready condition and phase agree: ${at}`);
@@ -80,6 +90,7 @@ test('phase and conditions agree at every instant: Creating, Upgrading, Restarti
   assert.deepEqual(
     phases(upgrade).filter((p) => p !== 'Ready'),
     ['Upgrading'],
+    JSON.stringify(upgrade.filter((s) => s.phase !== 'Upgrading' && s.phase !== 'Ready')),
   );
 
   const restart = await phasesDuring(ns, async () => {

@@ -78,7 +78,7 @@ test('the root schema: spec required, CEL kept, metadata limited to name rules',
     'x-kubernetes-validations': [
       { rule: 'self.size < 10', message: 'size must be below 10', fieldPath: '.size' },
     ],
-    properties: { size: { type: 'integer', description: 'How big.', default: 1, minimum: 1 } },
+    properties: { size: { type: 'integer', description: 'How big. Default: 1.', default: 1, minimum: 1 } },
   });
 });
 

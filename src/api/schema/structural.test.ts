@@ -26,7 +26,7 @@ function assertStructural(node: unknown, path = ''): void {
 }
 
 describe('toStructural', () => {
-  test('int-or-string unions become x-kubernetes-int-or-string, keeping description and default', () => {
+  test('int-or-string unions become x-kubernetes-int-or-string, keeping description and default (told in the description too)', () => {
     const out = loose(
       fromZod(
         z.object({
@@ -38,7 +38,7 @@ describe('toStructural', () => {
       ),
     );
     assert.deepEqual(props(out).q, {
-      description: 'size',
+      description: 'size Default: 1Gi.',
       default: '1Gi',
       maxLength: 9,
       'x-kubernetes-int-or-string': true,

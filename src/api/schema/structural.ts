@@ -160,12 +160,24 @@ function convert(input: JsonSchema, path: string, ctx: Context): JsonSchema {
   if (isObject(node.additionalProperties)) {
     node.additionalProperties = convert(node.additionalProperties, `${path}.additionalProperties`, ctx);
   }
+  withDefaultInDescription(node);
   checkValidations(node, path);
   for (const key of Object.keys(node)) {
     if (!allowedKeys.has(key))
       throw new StructuralSchemaError(path, `"${key}" is not allowed in a CRD schema`);
   }
   return ordered(node);
+}
+
+/**
+ * `kubectl explain` prints descriptions, not defaults: a scalar default the description does not
+ * mention is appended to it (`Default: 1800.`), so users see it where they read.
+ */
+function withDefaultInDescription(node: JsonSchema): void {
+  const d = node.default;
+  if (d === undefined || d === null || typeof d === 'object') return;
+  if (typeof node.description !== 'string' || /\bdefault/i.test(node.description)) return;
+  node.description = `${node.description.replace(/\s+$/, '')} Default: ${String(d)}.`;
 }
 
 /** Keys in a fixed order (type and description first, nested schemas last): the YAML reads well, diffs stay small. */
