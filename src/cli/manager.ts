@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { controllers } from '../controllers.ts';
 import { createLogger } from '../runtime/log.ts';
 import { Manager } from '../runtime/manager.ts';
+import { detectClusterDomain } from './cluster-domain.ts';
 import { loadClient } from './kubeconfig.ts';
 import { serverOptions } from './options.ts';
 
@@ -64,6 +65,12 @@ export function managerCommand(): Command {
         .default(2_000, '2'),
     )
     .addOption(
+      new Option(
+        '--cluster-domain <domain>',
+        "DNS domain of the cluster, in the names members register under; from the pod's resolver when omitted",
+      ).env('DORIS_CLUSTER_DOMAIN'),
+    )
+    .addOption(
       new Option('--concurrency <n>', 'workers per controller')
         .argParser(positiveInt)
         .env('CONCURRENCY')
@@ -94,6 +101,7 @@ export function managerCommand(): Command {
         metricsAddress: o.metricsBindAddress,
         probeAddress: o.healthProbeBindAddress,
         concurrency: o.concurrency,
+        clusterDomain: o.clusterDomain || detectClusterDomain(),
       });
       for (const setup of controllers) setup(manager);
       await runUntilSignal(manager, logger);

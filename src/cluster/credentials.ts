@@ -13,6 +13,7 @@ import { DorisError } from '../doris/errors.ts';
 import { builtin, objectPath } from '../kube/resources.ts';
 import { isNotFound } from '../kube/rest.ts';
 import type { Manager } from '../runtime/manager.ts';
+import type { NamedWatches } from '../runtime/named-watch.ts';
 import type { KubeObject } from '../runtime/object.ts';
 import { type ClusterRef, ownerRef } from './desired.ts';
 import { objectLabels } from './names.ts';
@@ -23,11 +24,15 @@ export const operatorSecretName = (cluster: string) => `${cluster}-operator-cred
 export const decode = (s: KubeObject | undefined, k: string) =>
   Buffer.from(s?.data?.[k] ?? '', 'base64').toString('utf8');
 
+/** A Secret, from its watch when the cluster names it (no request at rest), else from the API server. */
 export async function readSecret(
   manager: Manager,
   namespace: string,
   name: string,
+  watched?: NamedWatches,
 ): Promise<KubeObject | undefined> {
+  const seen = watched?.lookup({ namespace, name });
+  if (seen !== undefined) return seen.object;
   try {
     return await manager.client.request<KubeObject>({
       method: 'GET',
@@ -44,9 +49,10 @@ export async function desiredCredentials(
   manager: Manager,
   namespace: string,
   secretName: string | undefined,
+  watched?: NamedWatches,
 ): Promise<Credentials> {
   if (secretName === undefined) return { user: 'root', password: '' };
-  const secret = await readSecret(manager, namespace, secretName);
+  const secret = await readSecret(manager, namespace, secretName, watched);
   if (secret === undefined)
     throw new Error(`spec.authSecretRef: Secret ${namespace}/${secretName} does not exist`);
   const missing = ['username', 'password'].filter((k) => secret.data?.[k] === undefined);
@@ -83,9 +89,10 @@ export async function syncCredentials(
   cluster: KubeObject,
   desired: Credentials,
   feIp: string | undefined,
+  watched?: NamedWatches,
 ): Promise<Credentials> {
   if (feIp === undefined) return desired;
-  const stored = await readSecret(manager, ref.namespace, operatorSecretName(ref.name));
+  const stored = await readSecret(manager, ref.namespace, operatorSecretName(ref.name), watched);
   const confirmed: Credentials | undefined = stored && {
     user: decode(stored, 'username'),
     password: decode(stored, 'password'),

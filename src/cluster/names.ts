@@ -48,11 +48,18 @@ export const podName = (cluster: string, c: Component, ordinal: number) =>
   `${statefulSetName(cluster, c)}-${ordinal}`;
 
 /**
- * The host a member registers under in Doris with the default cluster domain: its pod FQDN (the
- * images force enable_fqdn_mode). Doris rows are matched with memberOfHost, under any domain.
+ * The host a member registers under in Doris: its pod FQDN under the cluster's domain (the images
+ * force enable_fqdn_mode). Doris rows are matched with memberOfHost, under any domain, so a wrong
+ * domain setting shows in status only, never in what is removed.
  */
-export function memberHost(cluster: string, c: Component, namespace: string, ordinal: number): string {
-  return `${podName(cluster, c, ordinal)}.${internalServiceName(cluster, c)}.${namespace}.svc.cluster.local`;
+export function memberHost(
+  cluster: string,
+  c: Component,
+  namespace: string,
+  ordinal: number,
+  domain = 'cluster.local',
+): string {
+  return `${podName(cluster, c, ordinal)}.${internalServiceName(cluster, c)}.${namespace}.svc.${domain}`;
 }
 
 /**

@@ -28,7 +28,7 @@ import type { NamedWatches } from '../runtime/named-watch.ts';
 import { type KubeObject, keyOf } from '../runtime/object.ts';
 import { patchStatus, updateStatus } from '../runtime/status.ts';
 import { act } from './act.ts';
-import { desiredCredentials, syncCredentials } from './credentials.ts';
+import { desiredCredentials, operatorSecretName, syncCredentials } from './credentials.ts';
 import { buildStatefulSet, buildSupportObjects, type ClusterRef, presentComponents } from './desired.ts';
 import { expandClaims } from './expand.ts';
 import { reportFailure, type StepBackoff, StepFailedError, stillFailing } from './failure.ts';
@@ -37,7 +37,7 @@ import { componentPods, type DorisView, observeDoris } from './observe.ts';
 import { plan } from './plan/index.ts';
 import { balanceIs } from './plan/rollout.ts';
 import type { Operation, PlanInput } from './plan/types.ts';
-import { desiredRootPassword, secureRoot } from './root-account.ts';
+import { desiredRootPassword, rootSecretName, secureRoot } from './root-account.ts';
 import { buildStatus } from './status.ts';
 
 /** How often a cluster at rest is looked at again, to refresh the Doris view in status. */
@@ -66,7 +66,17 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
     manager.primarySelector(),
   );
   const live = cluster?.metadata.deletionTimestamp === undefined ? cluster?.spec : undefined;
-  const named = [live?.authSecretRef?.name, live?.rootSecretRef?.name].filter((n) => n !== undefined);
+  // The Secrets a cluster reads each pass, watched by name so that a pass at rest reads nothing:
+  // the user's (auth, root) and the operator's own (confirmed credentials, generated root password).
+  const named =
+    live === undefined
+      ? []
+      : [
+          live.authSecretRef?.name,
+          live.rootSecretRef?.name,
+          live.authSecretRef === undefined ? undefined : operatorSecretName(ctx.key.name),
+          live.authSecretRef === undefined ? undefined : rootSecretName(ctx.key.name),
+        ].filter((n) => n !== undefined);
   deps.secrets?.track(
     keyOf(ctx.key),
     named.map((name) => ({ namespace: ctx.key.namespace ?? 'default', name })),
@@ -164,18 +174,19 @@ async function reconcileLive(
       statefulSets[c] = { replicas: live.spec?.replicas ?? 0 };
   }
 
-  const desired = await desiredCredentials(manager, ref.namespace, spec.authSecretRef?.name);
+  const desired = await desiredCredentials(manager, ref.namespace, spec.authSecretRef?.name, deps.secrets);
   const credentials = await syncCredentials(
     manager,
     ref,
     cluster,
     desired,
     pods.fe.find((p) => p.ready && p.ip)?.ip,
+    deps.secrets,
   );
-  const rootPassword = await desiredRootPassword(manager, ref, spec, credentials);
+  const rootPassword = await desiredRootPassword(manager, ref, spec, credentials, deps.secrets);
   if (rootPassword !== undefined) {
     const feIp = pods.fe.find((p) => p.ready && p.ip)?.ip;
-    await secureRoot(manager, ref, cluster, credentials, rootPassword, feIp);
+    await secureRoot(manager, ref, cluster, credentials, rootPassword, feIp, deps.secrets);
   }
   const feAddresses = new Map(
     pods.fe
@@ -194,6 +205,7 @@ async function reconcileLive(
   const input: PlanInput = {
     cluster: ref.name,
     namespace: ref.namespace,
+    clusterDomain: manager.clusterDomain,
     spec,
     statefulSets,
     pods,

@@ -14,6 +14,7 @@ import { secret } from '../doris/client.ts';
 import { builtin, collectionPath } from '../kube/resources.ts';
 import { isConflict } from '../kube/rest.ts';
 import type { Manager } from '../runtime/manager.ts';
+import type { NamedWatches } from '../runtime/named-watch.ts';
 import type { KubeObject } from '../runtime/object.ts';
 import {
   confirmedRoot,
@@ -36,11 +37,12 @@ export async function desiredRootPassword(
   ref: ClusterRef,
   spec: ResolvedDorisClusterSpec,
   account: Credentials,
+  watched?: NamedWatches,
 ): Promise<string | undefined> {
   if (spec.authSecretRef === undefined || account.user === 'root') return undefined;
   const named = spec.rootSecretRef?.name;
   if (named !== undefined) {
-    const s = await readSecret(manager, ref.namespace, named);
+    const s = await readSecret(manager, ref.namespace, named, watched);
     if (s === undefined)
       throw new Error(`spec.rootSecretRef: Secret ${ref.namespace}/${named} does not exist`);
     const password = decode(s, 'password');
@@ -49,7 +51,7 @@ export async function desiredRootPassword(
     return password;
   }
   const name = rootSecretName(ref.name);
-  const existing = await readSecret(manager, ref.namespace, name);
+  const existing = await readSecret(manager, ref.namespace, name, watched);
   if (existing !== undefined) return decode(existing, 'password');
   const password = randomBytes(18).toString('base64url');
   try {
@@ -84,8 +86,9 @@ export async function secureRoot(
   account: Credentials,
   password: string,
   feIp: string | undefined,
+  watched?: NamedWatches,
 ): Promise<boolean> {
-  const stored = await readSecret(manager, ref.namespace, operatorSecretName(ref.name));
+  const stored = await readSecret(manager, ref.namespace, operatorSecretName(ref.name), watched);
   const known = confirmedRoot(stored);
   if (known?.password === password) return true;
   if (feIp === undefined) return false;

@@ -40,6 +40,8 @@ export interface ManagerOptions {
   readonly probeAddress?: string;
   /** Workers per controller. @default 2 */
   readonly concurrency?: number;
+  /** The cluster's DNS domain, in the names members register under. @default 'cluster.local' */
+  readonly clusterDomain?: string;
   readonly resyncMs?: number;
   readonly metrics?: OperatorMetrics;
 }
@@ -127,6 +129,10 @@ export class Manager {
     this.lost = new Promise((resolve) => {
       this.lostLeadership = resolve;
     });
+  }
+
+  get clusterDomain(): string {
+    return this.opts.clusterDomain ?? 'cluster.local';
   }
 
   /** The primary informers honour the manager's label selector; everything else is unfiltered. */

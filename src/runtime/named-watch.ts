@@ -66,11 +66,14 @@ export class NamedWatches {
     else this.named.set(owner, ids);
   }
 
-  /** The object as last seen by its watch; undefined while not watched, not synced, or absent. */
-  get(ref: ObjectRef): KubeObject | undefined {
+  /**
+   * The object as its watch last saw it: `{ object }` (object undefined when it does not exist), or
+   * undefined while it is not watched or its watch has not synced (then ask the API server).
+   */
+  lookup(ref: ObjectRef): { object: KubeObject | undefined } | undefined {
     const w = this.watches.get(idOf(ref));
     if (w === undefined || !w.informer.hasSynced) return undefined;
-    return w.informer.store.get(idOf(ref));
+    return { object: w.informer.store.get(idOf(ref)) };
   }
 
   /** Watched names, for tests and metrics. */

@@ -255,7 +255,9 @@ async function loginTo(ns: string, cluster: string, user: string, password: stri
 
 test('with an account of its own, the operator gives root a password (generated, or from spec.rootSecretRef) on 2.1 and 3.0; new members still register', async (t) => {
   const ns = await newNamespace(t, 'root');
-  await startOperator(t, ns);
+  const manager = await startOperator(t, ns);
+  const requests: string[] = [];
+  manager.client.onRequest((method, code) => requests.push(`${method} ${code}`));
   const { client } = await testEnv();
   const put = (name: string, data: Record<string, string>) =>
     client.request({
@@ -300,6 +302,11 @@ test('with an account of its own, the operator gives root a password (generated,
     assert.equal(await loginTo(ns, cluster, 'doris_admin', 'Adm1n-pa55-77c1'), true);
   }
   assert.equal(await loginTo(ns, 'd30', 'root', rootPassword), false);
+
+  // At rest (a 30 s pass included) the Secrets are read from their watches: no API request at all.
+  requests.length = 0;
+  await sleep(32_000);
+  assert.deepEqual(requests, [], 'no API request at rest');
 
   // The entrypoints fall back to the auth Secret's account: new members still join.
   await patchSpec(ns, 'd21', { be: { replicas: 2 } });

@@ -16,7 +16,7 @@ export type Registration =
 
 /** The host a member would register under with the default domain (status, before it registers). */
 export const hostOf = (input: PlanInput, c: Component, ordinal: number) =>
-  memberHost(input.cluster, c, input.namespace, ordinal);
+  memberHost(input.cluster, c, input.namespace, ordinal, input.clusterDomain);
 
 /** The host:port a member is addressed by in ALTER SYSTEM statements. */
 export function hostPort(c: Component, host: string): string {

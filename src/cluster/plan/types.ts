@@ -25,6 +25,8 @@ export interface Operation {
 export interface PlanInput {
   readonly cluster: string;
   readonly namespace: string;
+  /** The cluster's DNS domain, for the hosts of members Doris does not list yet. */
+  readonly clusterDomain?: string;
   readonly spec: ResolvedDorisClusterSpec;
   /** Replicas of each existing StatefulSet. */
   readonly statefulSets: Partial<Record<Component, { readonly replicas: number }>>;
