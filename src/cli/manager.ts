@@ -40,6 +40,9 @@ export function managerCommand(): Command {
     )
     .addOption(new Option('--no-leader-elect', 'run without leader election (only with a single replica)'))
     .addOption(
+      new Option('--no-failover', 'never replace failed members, whatever spec.<component>.failover says'),
+    )
+    .addOption(
       new Option('--leader-election-namespace <ns>', 'namespace of the leader lease')
         .env('POD_NAMESPACE')
         .default('doris-system'),
@@ -102,6 +105,7 @@ export function managerCommand(): Command {
         probeAddress: o.healthProbeBindAddress,
         concurrency: o.concurrency,
         clusterDomain: o.clusterDomain || detectClusterDomain(),
+        failover: o.failover,
       });
       for (const setup of controllers) setup(manager);
       await runUntilSignal(manager, logger);

@@ -24,15 +24,14 @@ export const operatorSecretName = (cluster: string) => `${cluster}-operator-cred
 export const decode = (s: KubeObject | undefined, k: string) =>
   Buffer.from(s?.data?.[k] ?? '', 'base64').toString('utf8');
 
-/** A Secret, from its watch when the cluster names it (no request at rest), else from the API server. */
+/** A Secret, from its watch (no request at rest; the cluster tracks it), else from the API server. */
 export async function readSecret(
   manager: Manager,
   namespace: string,
   name: string,
   watched?: NamedWatches,
 ): Promise<KubeObject | undefined> {
-  const seen = watched?.lookup({ namespace, name });
-  if (seen !== undefined) return seen.object;
+  if (watched !== undefined) return watched.read({ namespace, name });
   try {
     return await manager.client.request<KubeObject>({
       method: 'GET',

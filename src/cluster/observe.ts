@@ -21,6 +21,8 @@ export interface PodView {
   readonly image?: string;
   readonly configHash?: string;
   readonly uid: string;
+  /** Bound to a node (a pod the scheduler cannot place is not a failed member). */
+  readonly scheduled: boolean;
 }
 
 export type DorisView =
@@ -72,6 +74,7 @@ export function podView(pod: KubeObject, container: string): PodView | undefined
     image: main?.image,
     configHash: pod.metadata.annotations?.[annotationKeys.configHash],
     uid: pod.metadata.uid ?? '',
+    scheduled: pod.spec?.nodeName !== undefined,
   };
 }
 

@@ -34,7 +34,9 @@ import { expandClaims } from './expand.ts';
 import { reportFailure, type StepBackoff, StepFailedError, stillFailing } from './failure.ts';
 import { components, hostKey, labelKeys, memberHost, statefulSetName } from './names.ts';
 import { componentPods, type DorisView, observeDoris } from './observe.ts';
+import { nextFailures } from './plan/failover.ts';
 import { plan } from './plan/index.ts';
+import { buildMembers } from './plan/members.ts';
 import { balanceIs } from './plan/rollout.ts';
 import type { Operation, PlanInput } from './plan/types.ts';
 import { desiredRootPassword, rootSecretName, secureRoot } from './root-account.ts';
@@ -74,7 +76,7 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
       : [
           live.authSecretRef?.name,
           live.rootSecretRef?.name,
-          live.authSecretRef === undefined ? undefined : operatorSecretName(ctx.key.name),
+          operatorSecretName(ctx.key.name),
           live.authSecretRef === undefined ? undefined : rootSecretName(ctx.key.name),
         ].filter((n) => n !== undefined);
   deps.secrets?.track(
@@ -202,7 +204,7 @@ async function reconcileLive(
   // Doris is the truth: a new master starts with balancing on, and then there is nothing to resume.
   // Any one of the three settings still on means the pause (or its undoing) is unfinished.
   const balanceDisabledByOperator = previousFlag && (!doris.known || !balanceIs(doris.balance, false));
-  const input: PlanInput = {
+  const observed: PlanInput = {
     cluster: ref.name,
     namespace: ref.namespace,
     clusterDomain: manager.clusterDomain,
@@ -213,7 +215,13 @@ async function reconcileLive(
     doris,
     ...(previous?.operation ? { operation: previous.operation as Operation } : {}),
     balanceDisabledByOperator,
+    ...(previous ? { failures: failuresOf(previous) } : {}),
     now: new Date(),
+  };
+  // Failover decides in status first (S8): the records after this pass drive the member counts.
+  const input: PlanInput = {
+    ...observed,
+    failures: nextFailures(observed, buildMembers(observed), manager.failover),
   };
   const step = plan(input);
   const pausing = step?.kind === 'sql' && step.action.op === 'setBalance' && step.action.disabled;
@@ -244,6 +252,11 @@ async function reconcileLive(
   }
   deps.backoff.succeeded(key);
   return requeueAfter(1000, step.reason);
+}
+
+/** The failure records of the last status, per component. */
+function failuresOf(status: DorisClusterStatus): PlanInput['failures'] {
+  return Object.fromEntries(components.map((c) => [c, status[c]?.failures ?? []]));
 }
 
 const ownedBy = (o: KubeObject, uid: string): boolean =>

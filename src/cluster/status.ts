@@ -87,6 +87,7 @@ export function componentStatus(input: PlanInput, c: Component): ComponentStatus
     ...(target && releaseOfImage(target.image) ? { targetVersion: releaseOfImage(target.image) } : {}),
     ...(c === 'fe' ? { electionNumber: input.spec.fe.electionNumber } : {}),
     members: list,
+    ...((input.failures?.[c]?.length ?? 0) > 0 ? { failures: [...(input.failures?.[c] ?? [])] } : {}),
   };
 }
 

@@ -42,6 +42,8 @@ export interface ManagerOptions {
   readonly concurrency?: number;
   /** The cluster's DNS domain, in the names members register under. @default 'cluster.local' */
   readonly clusterDomain?: string;
+  /** Automatic failover of failed members, where each cluster's spec allows it. @default true */
+  readonly failover?: boolean;
   readonly resyncMs?: number;
   readonly metrics?: OperatorMetrics;
 }
@@ -129,6 +131,10 @@ export class Manager {
     this.lost = new Promise((resolve) => {
       this.lostLeadership = resolve;
     });
+  }
+
+  get failover(): boolean {
+    return this.opts.failover ?? true;
   }
 
   get clusterDomain(): string {

@@ -67,13 +67,14 @@ export class NamedWatches {
   }
 
   /**
-   * The object as its watch last saw it: `{ object }` (object undefined when it does not exist), or
-   * undefined while it is not watched or its watch has not synced (then ask the API server).
+   * The object, once the watch of `ref` (which an owner must track) has synced: undefined when it
+   * does not exist. Waits for the first list, so callers never need to GET what is watched.
    */
-  lookup(ref: ObjectRef): { object: KubeObject | undefined } | undefined {
+  async read(ref: ObjectRef, timeoutMs = 10_000): Promise<KubeObject | undefined> {
     const w = this.watches.get(idOf(ref));
-    if (w === undefined || !w.informer.hasSynced) return undefined;
-    return { object: w.informer.store.get(idOf(ref)) };
+    if (w === undefined) throw new Error(`${this.type.plural} ${idOf(ref)} is not watched`);
+    await w.informer.waitForSync(AbortSignal.timeout(timeoutMs));
+    return w.informer.store.get(idOf(ref));
   }
 
   /** Watched names, for tests and metrics. */

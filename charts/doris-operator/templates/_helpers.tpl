@@ -92,7 +92,7 @@ Cluster-wide mode puts them in a ClusterRole; namespaced mode in a Role in each 
 # <cluster>-operator-credentials Secret is written by server-side apply.
 - apiGroups: [""]
   resources: [secrets]
-  verbs: [get, list, watch, create, patch]
+  verbs: [list, watch, create, patch]
 # events.k8s.io Events: created, and patched when they repeat (series).
 - apiGroups: [events.k8s.io]
   resources: [events]

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { cel, fullDefault } from '../schema/fields.ts';
 import { configFilesSchema, configSchema } from './config.ts';
+import { failoverSchema } from './failover.ts';
 import type { Component } from './owned-config.ts';
 import { podOverridesSchema } from './pod.ts';
 import { resourcesSchema } from './resources.ts';
@@ -115,6 +116,7 @@ export const cnSpecSchema = z
         'Number of compute nodes. They hold no tablets, so scale-in drains and removes them directly.',
     }),
     storage: fullDefault(cnStorageSchema),
+    failover: fullDefault(failoverSchema('1m')),
   })
   .describe(
     'Compute nodes: BEs in the computation role (be_node_role=computation), for queries on external data.',
@@ -128,5 +130,6 @@ export const brokerSpecSchema = z
       description: 'Number of brokers.',
     }),
     storage: fullDefault(brokerStorageSchema),
+    failover: fullDefault(failoverSchema('1m')),
   })
   .describe('Brokers: read and write external storage (HDFS, S3) for Broker Load, export and backup.');

@@ -14,6 +14,7 @@ export {
   type ResolvedDorisClusterSpec,
   withDefaults,
 } from './doris-cluster-defaults.ts';
+export { durationMs } from './failover.ts';
 export { apiVersion, category, group, version } from './group.ts';
 export {
   type Component,

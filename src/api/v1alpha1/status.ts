@@ -43,6 +43,19 @@ export const memberStatusSchema = z
   })
   .describe('One member as Doris sees it.');
 
+export const failureSchema = z
+  .object({
+    member: z.string().describe('The failed member (pod name).'),
+    since: timestamp('Since when it is failed, as the operator first saw it.'),
+    reason: z.string().describe('Why it counts as failed: what Doris or its pod says.'),
+    replacement: z
+      .string()
+      .optional()
+      .describe('The member added in its place (pod name); removed again once this one is healthy.'),
+    message: z.string().optional().describe('What happens next, or why nothing does.'),
+  })
+  .describe('A member that failed, and what failover did about it.');
+
 export const componentStatusSchema = z
   .object({
     replicas: z.int().min(0).optional().describe('Desired number of members.'),
@@ -76,6 +89,13 @@ export const componentStatusSchema = z
       .optional()
       .describe('FE only: the number of followers the FE group formed with.'),
     observedAt: timestamp('When the member view was last read from Doris.').optional(),
+    failures: listMap(
+      z
+        .array(failureSchema)
+        .optional()
+        .describe('Members failed now, with what failover did (spec.<component>.failover).'),
+      'member',
+    ),
     members: listMap(
       z.array(memberStatusSchema).optional().describe('Every member as Doris reports it, by pod.'),
       'podName',

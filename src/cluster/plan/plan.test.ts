@@ -4,7 +4,9 @@ import type { Component } from '../../api/v1alpha1/index.ts';
 import { withDefaults } from '../../api/v1alpha1/index.ts';
 import type { Backend, Frontend } from '../../doris/rows.ts';
 import type { DorisView, PodView } from '../observe.ts';
+import { nextFailures } from './failover.ts';
 import { plan } from './index.ts';
+import { buildMembers } from './members.ts';
 import type { Operation, PlanInput, Step } from './types.ts';
 
 const ns = 'ns';
@@ -26,6 +28,7 @@ function pods(c: Component, n: number, over: Partial<PodView> = {}): PodView[] {
     image: image[c],
     configHash: 'h',
     uid: `${c}${i}`,
+    scheduled: true,
     ...over,
   }));
 }
@@ -137,6 +140,9 @@ const opOn = (member: string, minutesAgo: number, type: Operation['type'] = 'Sca
   startedAt: '2026-01-01T00:00:00Z',
   memberStartedAt: new Date(Date.parse('2026-01-01T00:10:00Z') - minutesAgo * 60_000).toISOString(),
 });
+
+/** The plan of `i`, compactly. */
+const describePlan = (i: PlanInput): string => describe(plan(i));
 
 /** A compact description of a step, for table assertions. */
 function describe(step: Step | undefined): string {
@@ -651,3 +657,57 @@ for (const c of cases) {
     assert.equal(describe(plan(c.input)), c.want);
   });
 }
+
+// Failover of compute nodes (failover.ts): decisions recorded as failure records, then the count.
+const cnFailed = (over: Partial<Backend> = {}) =>
+  withBackends(input({ cn: 2 }), (b) =>
+    b.host === host('cn', 1) ? { ...b, alive: false, lastStartTime: '2026-01-01 00:00:00', ...over } : b,
+  );
+const failuresNow = (i: PlanInput) => nextFailures(i, buildMembers(i)).cn ?? [];
+
+test('failover: a failed CN is recorded at once and replaced only after failover.period (1m)', () => {
+  const first = failuresNow(cnFailed());
+  assert.deepEqual(
+    first.map((f) => [f.member, f.since, f.replacement]),
+    [['doris-cn-1', '2026-01-01T00:10:00Z', undefined]],
+  );
+  const later = { ...cnFailed(), now: new Date('2026-01-01T00:11:00Z'), failures: { cn: first } };
+  const decided = failuresNow(later);
+  assert.equal(decided[0]?.replacement, 'doris-cn-2');
+  assert.equal(describePlan({ ...later, failures: { cn: decided } }), 'scale cn 3');
+});
+
+test('failover: never while Doris is unknown (S3), not for a member that never ran, at most maxMembers, not with --no-failover', () => {
+  const unknown = { ...cnFailed(), doris: { known: false as const, reason: 'no FE' } };
+  assert.deepEqual(failuresNow(unknown), []);
+  assert.deepEqual(failuresNow(withBackends(cnFailed(), (b) => ({ ...b, lastStartTime: undefined }))), []);
+  const old = [{ member: 'doris-cn-1', since: '2026-01-01T00:00:00Z', reason: 'x' }];
+  const capped = {
+    ...cnFailed(),
+    spec: withDefaults({
+      version: '2.1.7',
+      fe: { replicas: 3, electionNumber: 3 },
+      be: { replicas: 3 },
+      cn: { replicas: 2, failover: { maxMembers: 0 } },
+    }),
+    failures: { cn: old },
+  };
+  const f = failuresNow(capped);
+  assert.equal(f[0]?.replacement, undefined);
+  assert.match(f[0]?.message ?? '', /maxMembers is 0/);
+  const off = nextFailures({ ...cnFailed(), failures: { cn: old } }, buildMembers(cnFailed()), false).cn;
+  assert.equal(off?.[0]?.replacement, undefined);
+  assert.match(off?.[0]?.message ?? '', /--no-failover/);
+});
+
+test('failover: the failed CN healthy again drops its record, and the replacement leaves by the scale-in path', () => {
+  const healed = {
+    ...input({ cn: 3, specCn: 2 }),
+    failures: {
+      cn: [{ member: 'doris-cn-1', since: '2026-01-01T00:00:00Z', reason: 'x', replacement: 'doris-cn-2' }],
+    },
+  };
+  const next = failuresNow(healed);
+  assert.deepEqual(next, []);
+  assert.equal(describePlan({ ...healed, failures: { cn: next } }), 'sql disableQuery doris-cn-2');
+});

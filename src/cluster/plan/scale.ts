@@ -11,6 +11,8 @@
  */
 import type { Component } from '../../api/v1alpha1/index.ts';
 import type { Backend } from '../../doris/rows.ts';
+import { podName } from '../names.ts';
+import { replacements } from './failover.ts';
 import { hostPort, registrationOf, unknownRegistrations } from './registrations.ts';
 import { type PlanInput, pollMs, type Step } from './types.ts';
 
@@ -22,7 +24,8 @@ export function planScale(input: PlanInput, c: Component): Step | undefined {
   const spec = input.spec[c];
   if (spec === undefined) return planRemoval(input, c);
   const sts = input.statefulSets[c];
-  const desired = spec.replicas;
+  // Failover's replacements run beyond the replicas asked for, until their failed member is back.
+  const desired = spec.replicas + replacements(input, c);
   if (sts === undefined) {
     return {
       kind: 'scale',
@@ -34,6 +37,22 @@ export function planScale(input: PlanInput, c: Component): Step | undefined {
   if (c === 'be' || c === 'cn') {
     const undo = planWantedAgain(input, c, desired);
     if (undo !== undefined) return undo;
+  }
+  const replacing = (input.failures?.[c] ?? []).find(
+    (f) => f.replacement === podName(input.cluster, c, sts.replicas),
+  );
+  if (desired > sts.replicas && replacing !== undefined) {
+    return {
+      kind: 'scale',
+      component: c,
+      replicas: sts.replicas + 1,
+      reason: `add ${replacing.replacement} in place of the failed ${replacing.member}`,
+      event: {
+        type: 'Warning',
+        reason: 'FailoverReplacement',
+        note: `${replacing.member} failed since ${replacing.since} (${replacing.reason}): adding ${replacing.replacement} in its place (spec.${c}.failover)`,
+      },
+    };
   }
   if (desired > sts.replicas) {
     return {

@@ -37,7 +37,18 @@ export interface PlanInput {
   readonly operation?: Operation;
   /** The operator turned tablet balancing off for a BE rollout and must turn it back on. */
   readonly balanceDisabledByOperator: boolean;
+  /** Failed members and their replacements (failover.ts), as recorded in status. */
+  readonly failures?: Partial<Record<Component, readonly Failure[]>>;
   readonly now: Date;
+}
+
+/** A failed member, as status records it. */
+export interface Failure {
+  readonly member: string;
+  readonly since: string;
+  readonly reason: string;
+  readonly replacement?: string;
+  readonly message?: string;
 }
 
 export type SqlAction =

@@ -1,0 +1,43 @@
+/**
+ * Automatic failover of a component's members (tidb-operator's model): a member Doris reports dead,
+ * or whose pod is not Ready, for longer than `period` gets a replacement member (the StatefulSet
+ * runs replicas + replacements), at most `maxMembers` at a time, one decision at a time, and never
+ * while Doris cannot be seen. When the failed member is healthy again its replacement leaves through
+ * the ordinary safe scale-in path.
+ */
+import { z } from 'zod';
+
+/** `90s`, `5m`, `1h`: Go-style durations with one unit. */
+const durationPattern = /^[1-9]\d{0,5}(s|m|h)$/;
+
+export function durationMs(text: string): number {
+  const m = /^(\d+)(s|m|h)$/.exec(text);
+  if (m === null) throw new Error(`not a duration: ${text}`);
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+}
+
+export const failoverSchema = (defaultPeriod: string) =>
+  z
+    .object({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe(
+          'Replace members that stay failed. The operator flag --no-failover turns it off everywhere.',
+        ),
+      period: z
+        .string()
+        .regex(durationPattern, 'a duration such as 90s, 5m or 1h')
+        .default(defaultPeriod)
+        .describe(
+          'How long a member must be failed (Doris reports it not alive, or its pod is not Ready) before a ' +
+            `replacement is added, e.g. 90s, 5m, 1h. Default: ${defaultPeriod}.`,
+        ),
+      maxMembers: z
+        .int()
+        .min(0)
+        .max(10)
+        .default(3)
+        .describe('At most this many replacement members at a time; failures beyond it are reported only.'),
+    })
+    .describe('Automatic failover: a replacement member for one that stays failed.');

@@ -1,0 +1,114 @@
+/**
+ * Failover of compute nodes and brokers (F6): a member dead longer than failover.period gets a
+ * replacement, recorded in status before the StatefulSet grows, so an operator SIGKILLed right
+ * after the decision carries it out on restart (S8); when the failed member is back, the
+ * replacement leaves through the safe scale-in path (CN drained then dropped, broker dropped).
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { test } from 'node:test';
+import { builtin, collectionPath } from '../../src/kube/resources.ts';
+import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
+import {
+  createCluster,
+  getCluster,
+  killOperator,
+  logMark,
+  namespaceLog,
+  operatorProcess,
+  waitReady,
+} from './support.ts';
+
+test('a dead CN and a dead broker are replaced after failover.period, and the replacements leave once they are back (S8: operator killed after the decision)', async (t) => {
+  const ns = await newNamespace(t, 'failover');
+  let operator: ChildProcess = await operatorProcess(t, ns);
+  await createCluster(ns, 'doris', {
+    version: '2.1.7',
+    fe: { replicas: 1 },
+    be: { replicas: 1 },
+    cn: { replicas: 1, failover: { period: '5s' } },
+    broker: { replicas: 1, failover: { period: '5s' } },
+  });
+  await waitReady(ns, 'doris', 120_000);
+  const sim = await simulator();
+  const key = `${ns}/doris-fe`;
+  const since = await logMark();
+  await sim.kill(`${ns}/doris-cn-0`);
+  await sim.kill(`${ns}/doris-broker-0`);
+
+  // The decision is in status before anything grows; the operator dies right then.
+  const decided = await eventually(
+    async () => {
+      const c = await getCluster(ns, 'doris');
+      return c.status?.cn?.failures?.[0]?.replacement !== undefined ? c : false;
+    },
+    { timeoutMs: 60_000, intervalMs: 200, what: 'the CN failover decision in status' },
+  );
+  await killOperator(operator);
+  const failure = decided.status?.cn?.failures?.[0];
+  assert.equal(failure?.member, 'doris-cn-0');
+  assert.equal(failure?.replacement, 'doris-cn-1');
+  assert.ok(Date.parse(String(failure?.since)) <= Date.now() - 5000, 'replaced only after the period');
+  operator = await operatorProcess(t, ns);
+
+  await eventually(
+    async () => {
+      const c = await sim.cluster(key);
+      const alive = (host: string) => c?.backends.find((b) => b.host.startsWith(host))?.alive === true;
+      const brokers = c?.brokers.filter((b) => b.alive).length ?? 0;
+      return (
+        alive('doris-cn-1.') && brokers === 1 && c?.brokers.some((b) => b.host.startsWith('doris-broker-1.'))
+      );
+    },
+    { timeoutMs: 90_000, intervalMs: 500, what: 'doris-cn-1 and doris-broker-1 alive in Doris' },
+  );
+  const degraded = await getCluster(ns, 'doris');
+  assert.equal(degraded.status?.phase, 'Degraded', 'the failed members are still down');
+  assert.match(
+    degraded.status?.conditions?.find((c) => c.type === 'Degraded')?.message ?? '',
+    /doris-cn-0: .*doris-broker-0: |doris-broker-0: .*doris-cn-0: /,
+  );
+  const { client } = await testEnv();
+  const events = await client.request<{ items: { reason: string; note: string }[] }>({
+    method: 'GET',
+    path: collectionPath(builtin.Event, ns),
+  });
+  assert.ok(
+    events.items.some((e) => e.reason === 'FailoverReplacement' && e.note.includes('doris-cn-1')),
+    'the decision is an event',
+  );
+
+  // Back again: the records go, the replacements leave by the scale-in path.
+  await sim.restart(`${ns}/doris-cn-0`);
+  await sim.restart(`${ns}/doris-broker-0`);
+  const healed = await eventually(
+    async () => {
+      const c = await getCluster(ns, 'doris');
+      return c.status?.phase === 'Ready' &&
+        c.status.cn?.members?.length === 1 &&
+        c.status.broker?.members?.length === 1 &&
+        c.status.cn.failures === undefined
+        ? c
+        : false;
+    },
+    { timeoutMs: 150_000, intervalMs: 1000, what: 'the replacements gone and the cluster Ready' },
+  );
+  assert.equal(healed.status?.broker?.failures, undefined);
+  const log = await namespaceLog(ns, since);
+  const at = (re: RegExp, member: string) =>
+    log.findIndex((e) => e.kind === 'statement' && re.test(e.text) && e.text.includes(`${member}.`));
+  const podGone = (member: string) =>
+    log.findIndex((e) => e.kind === 'pod' && e.member === `${ns}/${member}`);
+  assert.ok(at(/disable_query/, 'doris-cn-1') >= 0, 'the replacement CN was drained');
+  assert.ok(at(/DROPP/, 'doris-cn-1') > at(/disable_query/, 'doris-cn-1'), 'then dropped');
+  assert.ok(podGone('doris-cn-1') > at(/DROPP/, 'doris-cn-1'), 'then its pod went');
+  assert.ok(podGone('doris-broker-1') > at(/DROP BROKER/, 'doris-broker-1'), 'the broker dropped first');
+  const c = await sim.cluster(key);
+  assert.deepEqual(
+    c?.backends.filter((b) => b.nodeRole === 'computation').map((b) => b.host.split('.')[0]),
+    ['doris-cn-0'],
+  );
+  assert.ok(
+    !log.some((e) => e.kind === 'statement' && /DROPP/.test(e.text) && e.text.includes('doris-cn-0.')),
+  );
+});
