@@ -304,6 +304,25 @@ test('with an account of its own, the operator gives root a password (generated,
   assert.equal(await loginTo(ns, 'd30', 'root', rootPassword), false);
 
   // At rest (a 30 s pass included) the Secrets are read from their watches: no API request at all.
+  // Rest starts once Doris has created its internal tables (22 tablets on the one BE): TabletNum
+  // is in status, so until then status follows Doris.
+  for (const cluster of ['d21', 'd30'])
+    await eventually(async () => (await getCluster(ns, cluster)).status?.be?.members?.[0]?.tabletNum === 22, {
+      what: `${cluster}: the internal tables in status`,
+    });
+  // ...and once neither status has changed for 5 s.
+  let versions = '';
+  await eventually(
+    async () => {
+      const now = (await Promise.all(['d21', 'd30'].map((c) => getCluster(ns, c))))
+        .map((c) => c.metadata.resourceVersion)
+        .join();
+      const settled = now === versions;
+      versions = now;
+      return settled;
+    },
+    { timeoutMs: 60_000, intervalMs: 5000, what: 'both statuses settled' },
+  );
   requests.length = 0;
   await sleep(32_000);
   assert.deepEqual(requests, [], 'no API request at rest');

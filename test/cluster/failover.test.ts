@@ -1,5 +1,5 @@
 /**
- * Failover of compute nodes and brokers (F6): a member dead longer than failover.period gets a
+ * Failover of BEs, compute nodes and brokers (F6): a member dead longer than failover.period gets a
  * replacement, recorded in status before the StatefulSet grows, so an operator SIGKILLed right
  * after the decision carries it out on restart (S8); when the failed member is back, the
  * replacement leaves through the safe scale-in path (CN drained then dropped, broker dropped).
@@ -11,11 +11,16 @@ import { builtin, collectionPath } from '../../src/kube/resources.ts';
 import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
 import {
   createCluster,
+  createTable,
   getCluster,
+  internalReplicas,
   killOperator,
   logMark,
   namespaceLog,
   operatorProcess,
+  rowCount,
+  startOperator,
+  tableRows,
   waitReady,
 } from './support.ts';
 
@@ -111,4 +116,70 @@ test('a dead CN and a dead broker are replaced after failover.period, and the re
   assert.ok(
     !log.some((e) => e.kind === 'statement' && /DROPP/.test(e.text) && e.text.includes('doris-cn-0.')),
   );
+});
+
+test('a dead BE gets a spare that Doris re-replicates onto (no tablet lost); back again, the spare is decommissioned (recover: Automatic), never the failed BE', async (t) => {
+  const ns = await newNamespace(t, 'failover-be');
+  await startOperator(t, ns);
+  await createCluster(ns, 'doris', {
+    version: '2.1.7',
+    fe: { replicas: 1 },
+    be: { replicas: 3, failover: { period: '5s', recover: 'Automatic' } },
+  });
+  await waitReady(ns, 'doris', 120_000);
+  await createTable(t, ns, 'doris');
+  const key = `${ns}/doris-fe`;
+  const sim = await simulator();
+  const full = 36 + internalReplicas;
+  const aliveReplicas = async () =>
+    ((await sim.cluster(key))?.backends ?? []).filter((b) => b.alive).reduce((n, b) => n + b.tablets, 0);
+  await eventually(async () => (await aliveReplicas()) === full, { what: 'every table at 3 replicas' });
+  const since = await logMark();
+
+  await sim.kill(`${ns}/doris-be-2`);
+  const decided = await eventually(
+    async () => {
+      const c = await getCluster(ns, 'doris');
+      return c.status?.be?.failures?.[0]?.replacement === 'doris-be-3' ? c : false;
+    },
+    { timeoutMs: 60_000, what: 'a spare BE decided' },
+  );
+  assert.equal(decided.status?.be?.failures?.[0]?.member, 'doris-be-2');
+  // Doris repairs the missing replicas onto the spare after its repair delay: 3 alive copies again.
+  await eventually(async () => (await aliveReplicas()) === full, {
+    timeoutMs: 90_000,
+    intervalMs: 1000,
+    what: 'every tablet back at 3 alive replicas with the spare',
+  });
+  assert.equal(await rowCount(t, ns, 'doris'), tableRows, 'no row lost');
+
+  await sim.restart(`${ns}/doris-be-2`);
+  await eventually(
+    async () => {
+      const c = await getCluster(ns, 'doris');
+      return (
+        c.status?.phase === 'Ready' &&
+        c.status.be?.members?.length === 3 &&
+        c.status.be.failures === undefined
+      );
+    },
+    { timeoutMs: 150_000, intervalMs: 1000, what: 'the spare gone and the cluster Ready' },
+  );
+  const log = await namespaceLog(ns, since);
+  const decommission = log.filter(
+    (e) => e.kind === 'statement' && /DECOMMISSION BACKEND/.test(e.text) && !e.error,
+  );
+  assert.equal(decommission.length, 1);
+  assert.match(
+    decommission[0]?.text ?? '',
+    /doris-be-3\./,
+    'the spare is decommissioned, never the failed BE',
+  );
+  assert.ok(!log.some((e) => e.kind === 'statement' && /DROPP/.test(e.text)), 'nothing dropped');
+  assert.ok(
+    log.some((e) => e.kind === 'pod' && e.member === `${ns}/doris-be-3`),
+    'the spare pod went',
+  );
+  assert.equal(await aliveReplicas(), full, 'every table still at 3 replicas');
+  assert.equal(await rowCount(t, ns, 'doris'), tableRows, 'every row still there');
 });

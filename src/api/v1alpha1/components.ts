@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { cel, fullDefault } from '../schema/fields.ts';
 import { configFilesSchema, configSchema } from './config.ts';
-import { failoverSchema } from './failover.ts';
+import { beFailoverSchema, failoverSchema } from './failover.ts';
 import type { Component } from './owned-config.ts';
 import { podOverridesSchema } from './pod.ts';
 import { resourcesSchema } from './resources.ts';
@@ -104,6 +104,7 @@ export const beSpecSchema = z
         'pod only after its tablets have moved away.',
     }),
     storage: fullDefault(beStorageSchema),
+    failover: fullDefault(beFailoverSchema),
   })
   .describe('The backends: they store the tablets and execute queries.');
 

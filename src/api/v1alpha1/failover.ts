@@ -41,3 +41,20 @@ export const failoverSchema = (defaultPeriod: string) =>
         .describe('At most this many replacement members at a time; failures beyond it are reported only.'),
     })
     .describe('Automatic failover: a replacement member for one that stays failed.');
+
+/** BE failover: a spare BE for Doris to re-replicate onto; how it goes when the failed BE is back. */
+export const beFailoverSchema = failoverSchema('10m')
+  .extend({
+    recover: z
+      .enum(['Manual', 'Automatic'])
+      .default('Manual')
+      .describe(
+        'When the failed BE is alive again: Manual keeps the spare BE (set Automatic, or scale as you see ' +
+          'fit, to remove it); Automatic decommissions the spare once every original BE is healthy, moving ' +
+          'its tablets away first (never forced). Default: Manual.',
+      ),
+  })
+  .describe(
+    "Automatic failover of BEs: a spare BE for Doris to re-replicate the failed one's tablets onto. The " +
+      'failed BE is never dropped or decommissioned by the operator: it may hold the only copy of something.',
+  );

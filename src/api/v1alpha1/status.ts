@@ -52,6 +52,9 @@ export const failureSchema = z
       .string()
       .optional()
       .describe('The member added in its place (pod name); removed again once this one is healthy.'),
+    recoveredAt: timestamp(
+      'When the failed member was healthy again; a BE keeps its spare until recover says otherwise.',
+    ).optional(),
     message: z.string().optional().describe('What happens next, or why nothing does.'),
   })
   .describe('A member that failed, and what failover did about it.');

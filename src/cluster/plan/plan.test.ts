@@ -711,3 +711,30 @@ test('failover: the failed CN healthy again drops its record, and the replacemen
   assert.deepEqual(next, []);
   assert.equal(describePlan({ ...healed, failures: { cn: next } }), 'sql disableQuery doris-cn-2');
 });
+
+test('failover: a BE back keeps its spare with recover: Manual, and loses it through decommission with Automatic once every BE is up', () => {
+  const record = {
+    member: 'doris-be-1',
+    since: '2026-01-01T00:00:00Z',
+    reason: 'x',
+    replacement: 'doris-be-3',
+  };
+  const back = (recover: 'Manual' | 'Automatic'): PlanInput => ({
+    ...input({ be: 4, specBe: 3 }),
+    spec: withDefaults({
+      version: '2.1.7',
+      fe: { replicas: 3, electionNumber: 3 },
+      be: { replicas: 3, failover: { recover } },
+    }),
+    failures: { be: [record] },
+  });
+  const manual = nextFailures(back('Manual'), buildMembers(back('Manual'))).be ?? [];
+  assert.equal(manual[0]?.replacement, 'doris-be-3');
+  assert.equal(manual[0]?.recoveredAt, '2026-01-01T00:10:00Z');
+  assert.match(manual[0]?.message ?? '', /stays/);
+  assert.equal(describePlan({ ...back('Manual'), failures: { be: manual } }), 'none');
+
+  const auto = nextFailures(back('Automatic'), buildMembers(back('Automatic'))).be ?? [];
+  assert.deepEqual(auto, []);
+  assert.equal(describePlan({ ...back('Automatic'), failures: { be: auto } }), 'sql decommission doris-be-3');
+});

@@ -48,6 +48,8 @@ export interface Failure {
   readonly since: string;
   readonly reason: string;
   readonly replacement?: string;
+  /** When the failed member was healthy again (a BE whose spare stays for now). */
+  readonly recoveredAt?: string;
   readonly message?: string;
 }
 
