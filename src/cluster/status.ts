@@ -177,11 +177,15 @@ export function buildStatus(s: StatusInput): DorisClusterStatus {
   let list: Condition[] = (s.previous?.conditions as Condition[] | undefined) ?? [];
   for (const c of conditions) list = setCondition(list, { ...c, observedGeneration: s.generation }, now);
   const phase = s.failing !== undefined ? 'Degraded' : summary.phase;
+  const failedMembers = components
+    .flatMap((c) => input.failures?.[c] ?? [])
+    .filter((f) => f.recoveredAt === undefined).length;
   const feVersion = doris.known ? doris.frontends.find((f) => f.isMaster)?.version : undefined;
   return {
     observedGeneration: s.generation,
     phase,
     ...(firstReadyTime ? { firstReadyTime } : {}),
+    ...(failedMembers > 0 ? { failedMembers } : {}),
     ...(feVersion && releaseOf(feVersion)
       ? { version: releaseOf(feVersion) }
       : s.previous?.version

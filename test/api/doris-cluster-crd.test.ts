@@ -139,14 +139,15 @@ test('kubectl get doris lists clusters with the printer columns', async (t) => {
     'CN',
     'VERSION',
     'PHASE',
+    'FAILED',
     'OPERATION',
     'AGE',
   ]);
-  assert.deepEqual(cells.slice(1, 7), ['3/3', '2/3', '', '2.1.8', 'Upgrading', 'Upgrade']);
+  assert.deepEqual(cells.slice(1, 8), ['3/3', '2/3', '', '2.1.8', 'Upgrading', '', 'Upgrade']);
 
   const wide = await kubectl(['get', 'dc', '-n', ns, '-o', 'wide']);
   assert.equal(wide.code, 0, wide.stderr);
-  assert.match(wide.stdout, /BROKER\s+VERSION\s+PHASE\s+OPERATION\s+MEMBER/);
+  assert.match(wide.stdout, /BROKER\s+VERSION\s+PHASE\s+FAILED\s+OPERATION\s+MEMBER/);
   assert.match(wide.stdout, /Upgrading\s+Upgrade\s+analytics-be-2/);
 });
 

@@ -69,6 +69,7 @@ test('a dead CN and a dead broker are replaced after failover.period, and the re
   );
   const degraded = await getCluster(ns, 'doris');
   assert.equal(degraded.status?.phase, 'Degraded', 'the failed members are still down');
+  assert.equal(degraded.status?.failedMembers, 2, 'kubectl get shows the count');
   assert.match(
     degraded.status?.conditions?.find((c) => c.type === 'Degraded')?.message ?? '',
     /doris-cn-0: .*doris-broker-0: |doris-broker-0: .*doris-cn-0: /,

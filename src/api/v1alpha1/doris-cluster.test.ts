@@ -22,7 +22,7 @@ describe('the DorisCluster CRD', () => {
     assert.deepEqual(crd.spec.versions[0]!.subresources, { status: {} });
   });
 
-  test('printer columns: FE, BE, CN ready, version, phase, operation, age; broker and member with -o wide', () => {
+  test('printer columns: FE, BE, CN ready, version, phase, failed, operation, age; broker and member with -o wide', () => {
     const cols = crd.spec.versions[0]!.additionalPrinterColumns!;
     assert.deepEqual(
       cols.filter((c) => !c.priority).map((c) => `${c.name}=${c.jsonPath}`),
@@ -32,6 +32,7 @@ describe('the DorisCluster CRD', () => {
         'CN=.status.cn.ready',
         'Version=.status.version',
         'Phase=.status.phase',
+        'Failed=.status.failedMembers',
         'Operation=.status.operation.type',
         'Age=.metadata.creationTimestamp',
       ],

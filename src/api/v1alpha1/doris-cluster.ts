@@ -155,6 +155,12 @@ export const dorisClusterKind = defineKind({
       description: 'Summary of the cluster state.',
     },
     {
+      name: 'Failed',
+      type: 'integer',
+      jsonPath: '.status.failedMembers',
+      description: 'Members failed now (failover records them in status.<component>.failures).',
+    },
+    {
       name: 'Operation',
       type: 'string',
       jsonPath: '.status.operation.type',

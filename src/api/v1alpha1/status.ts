@@ -152,6 +152,11 @@ export const dorisClusterStatusSchema = z
           'spec cannot be carried out. The conditions give the detail.',
       ),
     version: z.string().optional().describe('Doris version the cluster runs (that of the FE master).'),
+    failedMembers: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('Members failed now, over all components (status.<component>.failures has each).'),
     firstReadyTime: timestamp(
       'When every member was first ready; until then the phase is Creating, afterwards a member down is Degraded.',
     ).optional(),
