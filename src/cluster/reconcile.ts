@@ -35,10 +35,10 @@ import { reportFailure, type StepBackoff, StepFailedError, stillFailing } from '
 import { components, hostKey, labelKeys, memberHost, statefulSetName } from './names.ts';
 import { componentPods, type DorisView, observeDoris } from './observe.ts';
 import { nextFailures } from './plan/failover.ts';
-import { plan } from './plan/index.ts';
+import { growthSteps, isDisruptive, plan } from './plan/index.ts';
 import { buildMembers } from './plan/members.ts';
 import { balanceIs } from './plan/rollout.ts';
-import type { Operation, PlanInput } from './plan/types.ts';
+import type { Operation, PlanInput, Step } from './plan/types.ts';
 import { desiredRootPassword, rootSecretName, secureRoot } from './root-account.ts';
 import { buildStatus } from './status.ts';
 
@@ -245,10 +245,15 @@ async function reconcileLive(
   const key = `${ref.namespace}/${ref.name}`;
   const backoff = deps.backoff.waitMs(key, step.reason);
   if (backoff > 0) return requeueAfter(backoff, `${step.reason}: retrying after a failure`);
-  try {
-    await act(manager, { ref, spec, cluster, credentials, feAddresses, doris }, step);
-  } catch (err) {
-    throw new StepFailedError(step, err, deps.backoff.failed(key, step.reason));
+  // Growth takes nothing away: every StatefulSet due is created or grown in this one pass.
+  const growth = step.kind === 'scale' && !isDisruptive(step) ? growthSteps(input) : [];
+  const steps: Exclude<Step, { kind: 'wait' }>[] = growth.filter((s) => s.kind !== 'wait');
+  for (const s of steps.length > 0 ? steps : [step]) {
+    try {
+      await act(manager, { ref, spec, cluster, credentials, feAddresses, doris }, s);
+    } catch (err) {
+      throw new StepFailedError(s, err, deps.backoff.failed(key, s.reason));
+    }
   }
   deps.backoff.succeeded(key);
   return requeueAfter(1000, step.reason);

@@ -35,6 +35,17 @@ export function plan(input: PlanInput): Step | undefined {
   return gate(input, members, next);
 }
 
+/**
+ * Every growth step due now (StatefulSets to create or grow), one per component: they take nothing
+ * away and do not depend on each other (BE, CN and Broker entrypoints wait for an FE master
+ * themselves), so a pass may carry them all out instead of one per pass.
+ */
+export function growthSteps(input: PlanInput): Step[] {
+  return components
+    .map((c) => planScale(input, c))
+    .filter((s): s is Step => s !== undefined && s.kind === 'scale' && !isDisruptive(s));
+}
+
 /** Steps that take a member (or tablet movement) away; growth, and undoing a scale-in, are not. */
 export function isDisruptive(step: Step): boolean {
   if (step.kind === 'deletePod') return true;

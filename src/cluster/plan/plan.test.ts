@@ -5,7 +5,7 @@ import { withDefaults } from '../../api/v1alpha1/index.ts';
 import type { Backend, Frontend } from '../../doris/rows.ts';
 import type { DorisView, PodView } from '../observe.ts';
 import { nextFailures } from './failover.ts';
-import { plan } from './index.ts';
+import { growthSteps, plan } from './index.ts';
 import { buildMembers } from './members.ts';
 import type { Operation, PlanInput, Step } from './types.ts';
 
@@ -737,4 +737,10 @@ test('failover: a BE back keeps its spare with recover: Manual, and loses it thr
   const auto = nextFailures(back('Automatic'), buildMembers(back('Automatic'))).be ?? [];
   assert.deepEqual(auto, []);
   assert.equal(describePlan({ ...back('Automatic'), failures: { be: auto } }), 'sql decommission doris-be-3');
+});
+
+test('growth: a new cluster gets every StatefulSet in one pass, none of them waiting for the FE', () => {
+  const fresh = { ...input({ cn: 1 }), statefulSets: {}, pods: { fe: [], be: [], cn: [], broker: [] } };
+  assert.deepEqual(growthSteps(fresh).map(describe), ['scale fe 3', 'scale be 3', 'scale cn 1']);
+  assert.deepEqual(growthSteps(input({})), [], 'nothing to grow at rest');
 });
