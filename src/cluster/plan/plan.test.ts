@@ -744,3 +744,19 @@ test('growth: a new cluster gets every StatefulSet in one pass, none of them wai
   assert.deepEqual(growthSteps(fresh).map(describe), ['scale fe 3', 'scale be 3', 'scale cn 1']);
   assert.deepEqual(growthSteps(input({})), [], 'nothing to grow at rest');
 });
+
+test('failover and a scale-in asked together never overlap (S4): the scale-in waits while the failed member is down', () => {
+  const failedCn = withBackends(input({ cn: 3, specCn: 1 }), (b) =>
+    b.host === host('cn', 0) ? { ...b, alive: false, lastStartTime: '2026-01-01 00:00:00' } : b,
+  );
+  const record = {
+    member: 'doris-cn-0',
+    since: '2026-01-01T00:00:00Z',
+    reason: 'x',
+    replacement: 'doris-cn-2',
+  };
+  const i = { ...failedCn, failures: { cn: [record] } };
+  const next = nextFailures(i, buildMembers(i)).cn ?? [];
+  assert.equal(next[0]?.replacement, 'doris-cn-2', 'the replacement stays while cn-0 is down');
+  assert.equal(describePlan({ ...i, failures: { cn: next } }), 'wait', 'no drain while a member is down');
+});
