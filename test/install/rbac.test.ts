@@ -28,6 +28,10 @@ const notExercised: Record<string, string> = {
     'checked by the API server only with the OwnerReferencesPermissionEnforcement admission plugin (off here, on in OpenShift)',
   'events.k8s.io|events|patch': 'only when the same event repeats within 10 minutes (an event series)',
   '|secrets|update': 'only when the webhook rotates its certificates (months apart by default)',
+  '|services|delete': 'only when cn or broker is taken out of a spec (test/cluster/operations.test.ts)',
+  '|configmaps|delete': 'only when cn or broker is taken out of a spec (test/cluster/operations.test.ts)',
+  'policy|poddisruptionbudgets|delete':
+    'only when cn or broker is taken out of a spec (test/cluster/operations.test.ts)',
 };
 
 function assertLeastPrivilege(inst: Installed, proc: LocalProcess, serviceAccount: string): void {

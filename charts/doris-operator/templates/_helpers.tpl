@@ -73,12 +73,13 @@ Cluster-wide mode puts them in a ClusterRole; namespaced mode in a Role in each 
 - apiGroups: [apps]
   resources: [statefulsets]
   verbs: [list, watch, create, patch, delete]
+# Deleted with a component taken out of the spec (cn, broker), once its members left Doris.
 - apiGroups: [""]
   resources: [services, configmaps]
-  verbs: [list, watch, create, patch]
+  verbs: [list, watch, create, patch, delete]
 - apiGroups: [policy]
   resources: [poddisruptionbudgets]
-  verbs: [list, watch, create, patch]
+  verbs: [list, watch, create, patch, delete]
 # Member pods: cached, and deleted one at a time by rolling restarts and upgrades.
 - apiGroups: [""]
   resources: [pods]
