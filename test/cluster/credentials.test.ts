@@ -20,12 +20,14 @@ import {
   waitReady,
 } from './support.ts';
 
-async function canLogin(ns: string, user: string, password: string): Promise<boolean> {
+/** Whether `user` can log in to an FE of the namespace (of `cluster`, when given); false on 1045. */
+async function canLogin(ns: string, user: string, password: string, cluster?: string): Promise<boolean> {
   const { client } = await testEnv();
+  const instance = cluster === undefined ? '' : `app.kubernetes.io/instance=${cluster},`;
   const pods = await client.request<{ items: KubeObject[] }>({
     method: 'GET',
     path: collectionPath(builtin.Pod, ns),
-    query: { labelSelector: 'app.kubernetes.io/component=fe' },
+    query: { labelSelector: `${instance}app.kubernetes.io/component=fe` },
   });
   const ip = pods.items[0]?.status?.podIP;
   try {
@@ -235,24 +237,6 @@ test('a Secret named before it exists: Degraded with the cause, a Warning event,
   await waitReady(ns, 'doris', 120_000);
 });
 
-async function loginTo(ns: string, cluster: string, user: string, password: string): Promise<boolean> {
-  const { client } = await testEnv();
-  const pods = await client.request<{ items: KubeObject[] }>({
-    method: 'GET',
-    path: collectionPath(builtin.Pod, ns),
-    query: { labelSelector: `app.kubernetes.io/instance=${cluster},app.kubernetes.io/component=fe` },
-  });
-  const ip = pods.items[0]?.status?.podIP;
-  try {
-    const conn = await mysql.createConnection({ host: ip, port: 9030, user, password, connectTimeout: 3000 });
-    await conn.end();
-    return true;
-  } catch (err) {
-    if ((err as { errno?: number }).errno === 1045) return false;
-    throw err;
-  }
-}
-
 test('with an account of its own, the operator gives root a password (generated, or from spec.rootSecretRef) on 2.1 and 3.0; new members still register', async (t) => {
   const ns = await newNamespace(t, 'root');
   const manager = await startOperator(t, ns);
@@ -294,14 +278,14 @@ test('with an account of its own, the operator gives root a password (generated,
     ['d30', 'R00t-pa55-5e2a'],
   ] as const) {
     assert.equal(
-      await loginTo(ns, cluster, 'root', ''),
+      await canLogin(ns, 'root', '', cluster),
       false,
       `${cluster}: root without a password is refused`,
     );
-    assert.equal(await loginTo(ns, cluster, 'root', password), true, `${cluster}: root has its password`);
-    assert.equal(await loginTo(ns, cluster, 'doris_admin', 'Adm1n-pa55-77c1'), true);
+    assert.equal(await canLogin(ns, 'root', password, cluster), true, `${cluster}: root has its password`);
+    assert.equal(await canLogin(ns, 'doris_admin', 'Adm1n-pa55-77c1', cluster), true);
   }
-  assert.equal(await loginTo(ns, 'd30', 'root', rootPassword), false);
+  assert.equal(await canLogin(ns, 'root', rootPassword, 'd30'), false);
 
   // At rest (a 30 s pass included) the Secrets are read from their watches: no API request at all.
   // Rest starts once Doris has created its internal tables (22 tablets on the one BE): TabletNum
