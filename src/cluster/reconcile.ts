@@ -219,11 +219,10 @@ async function reconcileLive(
     now: new Date(),
   };
   // Failover decides in status first (S8): the records after this pass drive the member counts.
-  const input: PlanInput = {
-    ...observed,
-    failures: nextFailures(observed, buildMembers(observed), manager.failover),
-  };
-  const step = plan(input);
+  // Failure records do not change the member model: it is built once for the whole pass.
+  const members = buildMembers(observed);
+  const input: PlanInput = { ...observed, failures: nextFailures(observed, members, manager.failover) };
+  const step = plan(input, members);
   const pausing = step?.kind === 'sql' && step.action.op === 'setBalance' && step.action.disabled;
   const status = buildStatus({
     plan: input,
@@ -232,6 +231,7 @@ async function reconcileLive(
     previous,
     balanceDisabledByOperator: balanceDisabledByOperator || pausing,
     failing: stillFailing(previous, step),
+    members,
   });
   latest.object = (await updateStatus(manager.client, dorisClusterKind.resource, cluster, status)).object;
   if (step === undefined) {

@@ -8,7 +8,7 @@ import { releaseOf } from '../doris/rows.ts';
 import { type Condition, type ConditionInput, setCondition } from '../runtime/conditions.ts';
 import { components } from './names.ts';
 import { balanceKeys, type DorisView } from './observe.ts';
-import { buildMembers, isOutdatedPod, type Member, releaseOfImage } from './plan/members.ts';
+import { buildMembers, isOutdatedPod, type Member, ranInDoris, releaseOfImage } from './plan/members.ts';
 import { hostOf, registrationOf } from './plan/registrations.ts';
 import type { Operation, PlanInput, Step } from './plan/types.ts';
 
@@ -132,6 +132,8 @@ export interface StatusInput {
   readonly balanceDisabledByOperator: boolean;
   /** The Degraded condition of a step that failed and is about to be tried again: kept as it is. */
   readonly failing?: Condition;
+  /** The member model of this pass (plan/members.ts), when the caller built it already. */
+  readonly members?: readonly Member[];
 }
 
 export function buildStatus(s: StatusInput): DorisClusterStatus {
@@ -160,6 +162,7 @@ export function buildStatus(s: StatusInput): DorisClusterStatus {
     problem,
     // A status from before firstReadyTime existed: the cluster was created long ago.
     created: firstReadyTime !== undefined || !['Creating', 'Pending', undefined].includes(s.previous?.phase),
+    members: s.members ?? buildMembers(input),
   });
   const conditions = [
     summary.ready,
@@ -230,10 +233,11 @@ function summarize(x: {
   ready: boolean;
   problem: string | undefined;
   created: boolean;
+  members: readonly Member[];
 }): Summary {
   const { input, step, operation, problem } = x;
   const doris = input.doris;
-  const all = buildMembers(input).filter((m) => m.expected);
+  const all = x.members.filter((m) => m.expected);
   const expected = all.filter((m) => m.down !== undefined);
   // Between two members of a rollout (balancing resumed, the next phase not started) no operation
   // is recorded, but the rollout is what is going on.
@@ -244,8 +248,7 @@ function summarize(x: {
       : stale.some((m) => m.pod?.image !== input.target[m.component]?.image)
         ? 'Upgrade'
         : 'Restart';
-  const ranOnce = (m: Member) => m.reg?.row.lastStartTime !== undefined && m.reg.row.lastStartTime !== null;
-  const broken = doris.known ? expected.filter((m) => ranOnce(m) && m.name !== operation?.member) : [];
+  const broken = doris.known ? expected.filter((m) => ranInDoris(m) && m.name !== operation?.member) : [];
   const fault =
     problem ??
     (operation !== undefined || !x.created

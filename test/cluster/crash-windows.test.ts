@@ -25,6 +25,7 @@ import {
   operatorProcess,
   patchSpec,
   replicaTotal,
+  stallReported,
   startOperator,
   waitReady,
 } from './support.ts';
@@ -169,15 +170,9 @@ test('on 2.1.2, which accepts that DECOMMISSION and stalls, the stall is reporte
   });
   const since = await logMark();
   await patchSpec(ns, 'doris', { be: { replicas: 2 } });
-  const dc = await eventually(
-    async () => {
-      const c = await getCluster(ns, 'doris');
-      return c.status?.conditions?.find((x) => x.type === 'Degraded')?.status === 'True' ? c : false;
-    },
-    { timeoutMs: 120_000, intervalMs: 1000, what: 'the stall reported after memberTimeoutSeconds' },
-  );
+  const degraded = await stallReported(ns, 'doris');
   assert.match(
-    dc.status?.conditions?.find((x) => x.type === 'Degraded')?.message ?? '',
+    degraded.message,
     /decommission of doris-be-2 has not finished after \d+ s \(\d+ tablets left\)/,
   );
   const log = await namespaceLog(ns, since);

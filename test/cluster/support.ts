@@ -104,6 +104,24 @@ export async function patchSpec(namespace: string, name: string, spec: object): 
   });
 }
 
+/** Waits (up to 2 min: memberTimeoutSeconds is at least 60 s) for the Degraded condition; returns it. */
+export async function stallReported(
+  namespace: string,
+  name: string,
+): Promise<{ reason: string; message: string }> {
+  return eventually(
+    async () => {
+      const c = (await getCluster(namespace, name)).status?.conditions?.find((x) => x.type === 'Degraded');
+      return c?.status === 'True' ? c : false;
+    },
+    {
+      timeoutMs: 120_000,
+      intervalMs: 1000,
+      what: `${namespace}/${name}: the stall reported after memberTimeoutSeconds`,
+    },
+  );
+}
+
 /** Waits until the cluster reports phase Ready for its current generation. */
 export function waitReady(namespace: string, name: string, timeoutMs = 90_000): Promise<DorisCluster> {
   return eventually(

@@ -11,7 +11,7 @@
  */
 import { type Component, durationMs } from '../../api/v1alpha1/index.ts';
 import { podName } from '../names.ts';
-import type { Member } from './members.ts';
+import { type Member, ranInDoris } from './members.ts';
 import type { Failure, PlanInput } from './types.ts';
 
 export const failoverComponents = ['be', 'cn', 'broker'] as const satisfies readonly Component[];
@@ -28,8 +28,7 @@ export function replacements(input: PlanInput, c: Component): number {
 function failed(input: PlanInput, m: Member): boolean {
   if (!m.expected || m.down === undefined || m.name === input.operation?.member) return false;
   if (m.pod !== undefined && !m.pod.scheduled) return false;
-  const started = m.reg?.row.lastStartTime;
-  return started !== undefined && started !== null;
+  return ranInDoris(m);
 }
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z');

@@ -19,8 +19,8 @@ import { continuing, type PlanInput, pollMs, type Step } from './types.ts';
 export type { Member } from './members.ts';
 export type { Operation, PlanInput, SqlAction, Step } from './types.ts';
 
-export function plan(input: PlanInput): Step | undefined {
-  const members = buildMembers(input);
+/** `members` is buildMembers(input); a caller that built it already passes it in. */
+export function plan(input: PlanInput, members: readonly Member[] = buildMembers(input)): Step | undefined {
   const scaling = components.map((c) => planScale(input, c)).filter((s): s is Step => s !== undefined);
   const growth = scaling.find((s) => !isDisruptive(s) && s.kind !== 'wait');
   if (growth !== undefined) return growth;

@@ -59,6 +59,12 @@ export function buildMembers(input: PlanInput): Member[] {
   return out;
 }
 
+/** Doris recorded a start of it (LastStartTime): it ran once, so being down now is a fault, not a start. */
+export function ranInDoris(m: Member): boolean {
+  const started = m.reg?.row.lastStartTime;
+  return started !== undefined && started !== null;
+}
+
 function downReason(input: PlanInput, m: Omit<Member, 'down'>): string | undefined {
   const pod = m.pod;
   if (pod === undefined) return 'its pod does not exist';
