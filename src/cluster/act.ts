@@ -61,6 +61,27 @@ export async function act(manager: Manager, ctx: ActContext, step: Step): Promis
     case 'deletePod':
       await manager.applier.delete(builtin.Pod, ctx.ref.namespace, step.pod, 'Background', step.uid);
       break;
+    case 'replaceStorage':
+      // Claims first: the pod deletion then frees them (kubernetes.io/pvc-protection), and the
+      // StatefulSet controller creates the new pod only once fresh claims exist.
+      for (const claim of step.claims) {
+        await manager.applier.delete(
+          builtin.PersistentVolumeClaim,
+          ctx.ref.namespace,
+          claim.name,
+          'Background',
+          claim.uid,
+        );
+      }
+      if (step.pod !== undefined)
+        await manager.applier.delete(
+          builtin.Pod,
+          ctx.ref.namespace,
+          step.pod.name,
+          'Background',
+          step.pod.uid,
+        );
+      break;
     case 'sql':
       await runSql(ctx, step.action);
       break;

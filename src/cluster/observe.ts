@@ -112,7 +112,9 @@ export async function observeDoris(access: DorisAccess): Promise<DorisView> {
       { host, port: 9030, user: access.credentials.user, password: access.credentials.password },
       { connectTimeoutMs: access.connectTimeoutMs ?? 3000, queryTimeoutMs: access.queryTimeoutMs ?? 10_000 },
     );
-  let lastError = 'no FE answered';
+  // What each FE said, so that status tells a lost quorum (FEs answering without a master) from
+  // FEs that are down or out of reach.
+  const answers: string[] = [];
   for (const ip of ips) {
     let any: DorisClient | undefined;
     let master: DorisClient | undefined;
@@ -120,8 +122,11 @@ export async function observeDoris(access: DorisAccess): Promise<DorisView> {
       any = await connect(ip);
       const frontends = await any.showFrontends();
       const masters = frontends.filter((f) => f.isMaster);
-      if (masters.length !== 1) {
+      if (masters.length > 1)
         return { known: false, reason: `FE at ${ip} reports ${masters.length} masters` };
+      if (masters.length === 0) {
+        answers.push(`${ip}: no master`);
+        continue;
       }
       const masterHost = masters[0]?.host ?? '';
       const masterIp = feAddress(access.feAddresses, masterHost);
@@ -136,13 +141,14 @@ export async function observeDoris(access: DorisAccess): Promise<DorisView> {
       const pendingWal = await walsOfLeaving(access, masterIp, backends);
       return { known: true, frontends: fes, backends, brokers, master: masterHost, ...settings, pendingWal };
     } catch (err) {
-      lastError = err instanceof Error ? err.message : String(err);
+      const text = err instanceof Error ? err.message : String(err);
+      answers.push(text.includes(ip) ? text : `${ip}: ${text}`);
     } finally {
       await any?.close();
       if (master !== any) await master?.close();
     }
   }
-  return { known: false, reason: lastError };
+  return { known: false, reason: `no FE answers with a master (${answers.join('; ')})` };
 }
 
 /**

@@ -32,13 +32,13 @@ import { desiredCredentials, operatorSecretName, syncCredentials } from './crede
 import { buildStatefulSet, buildSupportObjects, type ClusterRef, presentComponents } from './desired.ts';
 import { expandClaims } from './expand.ts';
 import { reportFailure, type StepBackoff, StepFailedError, stillFailing } from './failure.ts';
-import { components, hostKey, labelKeys, memberHost, statefulSetName } from './names.ts';
+import { components, hostKey, labelKeys, memberHost, podName, statefulSetName } from './names.ts';
 import { componentPods, type DorisView, observeDoris } from './observe.ts';
 import { nextFailures } from './plan/failover.ts';
 import { growthSteps, isDisruptive, plan } from './plan/index.ts';
 import { buildMembers } from './plan/members.ts';
 import { balanceIs } from './plan/rollout.ts';
-import type { Operation, PlanInput, Step } from './plan/types.ts';
+import type { ClaimView, Operation, PlanInput, Step } from './plan/types.ts';
 import { desiredRootPassword, rootSecretName, secureRoot } from './root-account.ts';
 import { buildStatus } from './status.ts';
 
@@ -215,6 +215,7 @@ async function reconcileLive(
     doris,
     ...(previous?.operation ? { operation: previous.operation as Operation } : {}),
     balanceDisabledByOperator,
+    claims: frontendClaims(manager, ref, Math.max(statefulSets.fe?.replicas ?? 0, pods.fe.length)),
     ...(previous ? { failures: failuresOf(previous) } : {}),
     now: new Date(),
   };
@@ -257,6 +258,17 @@ async function reconcileLive(
   }
   deps.backoff.succeeded(key);
   return requeueAfter(1000, step.reason);
+}
+
+/** The metadata claim of each FE ordinal, by pod name: what an FE failover replaces. */
+function frontendClaims(manager: Manager, ref: ClusterRef, count: number): PlanInput['claims'] {
+  const out: Record<string, ClaimView[]> = {};
+  for (let ordinal = 0; ordinal < count; ordinal++) {
+    const pod = podName(ref.name, 'fe', ordinal);
+    const claim = manager.cache.get(builtin.PersistentVolumeClaim, ref.namespace, `meta-${pod}`);
+    if (claim !== undefined) out[pod] = [{ name: claim.metadata.name, uid: claim.metadata.uid ?? '' }];
+  }
+  return out;
 }
 
 /** The failure records of the last status, per component. */

@@ -120,6 +120,7 @@ export function nextOperation(
       : {}),
     ...(update.podUid ? { podUid: update.podUid } : {}),
     ...(update.lastStartTime ? { lastStartTime: update.lastStartTime } : {}),
+    ...(update.claimUids ? { claimUids: [...update.claimUids] } : {}),
     message: update.message,
   };
 }

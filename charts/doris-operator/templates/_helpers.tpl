@@ -84,10 +84,11 @@ Cluster-wide mode puts them in a ClusterRole; namespaced mode in a Role in each 
 - apiGroups: [""]
   resources: [pods]
   verbs: [list, watch, delete]
-# Claims: cached, and patched to grow them (storage expansion).
+# Claims: cached, patched to grow them (storage expansion), and the metadata claim of a failed
+# FE deleted by failover so the FE is rebuilt empty.
 - apiGroups: [""]
   resources: [persistentvolumeclaims]
-  verbs: [list, watch, patch]
+  verbs: [list, watch, patch, delete]
 # The auth Secret a cluster names is watched by name (fieldSelector metadata.name), so a Secret
 # created or rotated is acted on at once; no other Secret is listed or cached. The
 # <cluster>-operator-credentials Secret is written by server-side apply.

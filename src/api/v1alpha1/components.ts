@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { cel, fullDefault } from '../schema/fields.ts';
 import { configFilesSchema, configSchema } from './config.ts';
-import { beFailoverSchema, failoverSchema } from './failover.ts';
+import { beFailoverSchema, failoverSchema, feFailoverSchema } from './failover.ts';
 import type { Component } from './owned-config.ts';
 import { podOverridesSchema } from './pod.ts';
 import { resourcesSchema } from './resources.ts';
@@ -76,6 +76,7 @@ export const feSpecSchema = cel(
       ),
       storage: fullDefault(feStorageSchema),
       service: fullDefault(feServiceSchema),
+      failover: fullDefault(feFailoverSchema),
     })
     .describe('The frontends: metadata, SQL parsing and planning, master election among the followers.'),
   {

@@ -42,6 +42,25 @@ export const failoverSchema = (defaultPeriod: string) =>
     })
     .describe('Automatic failover: a replacement member for one that stays failed.');
 
+/**
+ * FE failover: no member is added (the followers are fixed at creation); a member that stays failed
+ * is dropped from Doris and re-added with fresh metadata, one at a time and only while the other
+ * followers keep a majority.
+ */
+export const feFailoverSchema = z
+  .object({
+    enabled: failoverSchema('5m').shape.enabled,
+    period: failoverSchema('5m').shape.period.describe(
+      'How long an FE must be failed (Doris reports it not alive, or its pod is not Ready) before it is ' +
+        'rebuilt, e.g. 90s, 5m, 1h. Default: 5m.',
+    ),
+  })
+  .describe(
+    'Automatic failover of FEs: an FE that stays failed is dropped from Doris (DROP FOLLOWER or DROP ' +
+      'OBSERVER), its claims and pod are deleted, and its entrypoint adds it back with fresh metadata. ' +
+      'Only with a master, one FE at a time, and never when the other followers would not keep a majority.',
+  );
+
 /** BE failover: a spare BE for Doris to re-replicate onto; how it goes when the failed BE is back. */
 export const beFailoverSchema = failoverSchema('10m')
   .extend({

@@ -52,6 +52,9 @@ export const failureSchema = z
       .string()
       .optional()
       .describe('The member added in its place (pod name); removed again once this one is healthy.'),
+    rebuiltAt: timestamp(
+      'FE: when the failed member was dropped from Doris to be re-added with fresh metadata.',
+    ).optional(),
     recoveredAt: timestamp(
       'When the failed member was healthy again; a BE keeps its spare until recover says otherwise.',
     ).optional(),
@@ -123,7 +126,14 @@ export const operationSchema = z
       .string()
       .optional()
       .describe(
-        'UID of the pod the operator deleted to restart the member; its replacement must have another.',
+        'UID of the pod the operator deleted to restart (or rebuild) the member; its replacement must have another.',
+      ),
+    claimUids: z
+      .array(z.string())
+      .max(16)
+      .optional()
+      .describe(
+        'FE failover: UIDs of the claims holding the metadata being replaced; the member is rebuilt once none is left.',
       ),
     lastStartTime: z
       .string()

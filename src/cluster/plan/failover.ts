@@ -1,6 +1,8 @@
 /**
- * Failover of BEs, compute nodes and brokers (tidb-operator's model, shared/reference/peers.md). A member that ran in Doris and has been down (Doris reports it not
- * alive, or its pod is not Ready or gone) for longer than `failover.period` gets a replacement: the
+ * Failover (tidb-operator's model, shared/reference/peers.md). A member that ran in Doris and has
+ * been down (Doris reports it not alive, or its pod is not Ready or gone) for longer than
+ * `failover.period` is failed. An FE is rebuilt in place (fe-failover.ts); a BE, compute node or
+ * broker gets a replacement: the
  * StatefulSet runs `replicas` plus one member per replaced failure. Decisions live in status (the
  * failure records, written before the StatefulSet grows), so a restarted operator resumes them; one
  * replacement is made at a time, at most `maxMembers` are in place, and nothing is decided while
@@ -11,10 +13,12 @@
  */
 import { type Component, durationMs } from '../../api/v1alpha1/index.ts';
 import { podName } from '../names.ts';
+import { quorumHold } from './fe-failover.ts';
 import { type Member, ranInDoris } from './members.ts';
+import { sinceMemberStart } from './scale.ts';
 import type { Failure, PlanInput } from './types.ts';
 
-export const failoverComponents = ['be', 'cn', 'broker'] as const satisfies readonly Component[];
+export const failoverComponents = ['fe', 'be', 'cn', 'broker'] as const satisfies readonly Component[];
 
 /** Members of `c` added in place of failed ones, which the StatefulSet runs beyond `replicas`. */
 export function replacements(input: PlanInput, c: Component): number {
@@ -22,13 +26,23 @@ export function replacements(input: PlanInput, c: Component): number {
 }
 
 /**
- * Down, and not for a reason of the operator's or the scheduler's making: it ran in Doris once, it
- * is not the member an operation is working on, and its pod (if any) was placed on a node.
+ * Down, and not for a reason of the operator's or the scheduler's making: it ran in Doris once (or
+ * was failed already: a member failover dropped from Doris stays failed until it is back), its pod
+ * (if any) was placed on a node, and it is not the member a rollout or scale-in is working on,
+ * unless that one has not come back within rollout.memberTimeoutSeconds: a stuck rollout is a
+ * failure, not a reason to wait forever.
  */
-function failed(input: PlanInput, m: Member): boolean {
-  if (!m.expected || m.down === undefined || m.name === input.operation?.member) return false;
+function failed(input: PlanInput, m: Member, recorded: boolean): boolean {
+  if (!m.expected || m.down === undefined) return false;
   if (m.pod !== undefined && !m.pod.scheduled) return false;
-  return ranInDoris(m);
+  const op = input.operation;
+  if (
+    op?.member === m.name &&
+    op.type !== 'Failover' &&
+    sinceMemberStart(input, m.name) <= input.spec.rollout.memberTimeoutSeconds * 1000
+  )
+    return false;
+  return recorded || ranInDoris(m);
 }
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z');
@@ -47,11 +61,20 @@ export function nextFailures(
     if (spec === undefined) continue;
     // Unknown is not failed (S3): the records stay as they are until Doris can be seen.
     if (!input.doris.known) {
-      if (previous.length > 0) out[c] = previous;
+      const why = `nothing is decided while Doris cannot be seen: ${input.doris.reason}`;
+      if (previous.length > 0) out[c] = previous.map((f) => ({ ...f, message: why }));
       continue;
     }
     const now = input.now.getTime();
-    const failedNow = members.filter((m) => m.component === c && failed(input, m));
+    const failedNow = members.filter(
+      (m) =>
+        m.component === c &&
+        failed(
+          input,
+          m,
+          previous.some((f) => f.member === m.name),
+        ),
+    );
     const list: Failure[] = failedNow.map((m) => {
       const before = previous.find((f) => f.member === m.name);
       const { recoveredAt: _, ...still } = before ?? { member: m.name, since: iso(input.now) };
@@ -76,6 +99,11 @@ export function nextFailures(
       }
     }
     const period = durationMs(spec.failover.period);
+    if (!('maxMembers' in spec.failover)) {
+      out.fe = frontendDecisions(input, members, list, period, allowed);
+      continue;
+    }
+    const { enabled, maxMembers } = spec.failover;
     const due = list
       .filter(
         (f) =>
@@ -86,12 +114,12 @@ export function nextFailures(
     const coming = placed.find((f) => members.find((m) => m.name === f.replacement)?.down !== undefined);
     for (const [i, f] of due.entries()) {
       const at = list.indexOf(f);
-      const note = !spec.failover.enabled
+      const note = !enabled
         ? 'failover is off (failover.enabled: false): not replaced'
         : !allowed
           ? 'failover is off for this operator (--no-failover): not replaced'
-          : placed.length >= spec.failover.maxMembers
-            ? `not replaced: ${placed.length} replacement(s) in place, failover.maxMembers is ${spec.failover.maxMembers}`
+          : placed.length >= maxMembers
+            ? `not replaced: ${placed.length} replacement(s) in place, failover.maxMembers is ${maxMembers}`
             : coming !== undefined || i > 0
               ? `waits: one replacement at a time (${coming?.replacement ?? due[0]?.member} first)`
               : undefined;
@@ -110,4 +138,46 @@ export function nextFailures(
     if (list.length > 0) out[c] = list;
   }
   return out;
+}
+
+/**
+ * FE records: one failed FE at a time is decided for a rebuild (rebuiltAt), once its period is over,
+ * with no other operation under way, and, for a follower, only while the others keep a majority.
+ */
+function frontendDecisions(
+  input: PlanInput,
+  members: readonly Member[],
+  list: readonly Failure[],
+  period: number,
+  allowed: boolean,
+): Failure[] {
+  const spec = input.spec.fe.failover;
+  const op = input.operation;
+  let rebuilding = list.find((f) => f.rebuiltAt !== undefined)?.member;
+  return list.map((f) => {
+    if (f.rebuiltAt !== undefined)
+      return { ...f, message: `dropped from Doris at ${f.rebuiltAt}; re-added with fresh metadata` };
+    if (input.now.getTime() - Date.parse(f.since) < period) {
+      const { message: _, ...waiting } = f;
+      return waiting;
+    }
+    const m = members.find((x) => x.name === f.member);
+    const hold = !spec.enabled
+      ? 'failover is off (failover.enabled: false): not rebuilt'
+      : !allowed
+        ? 'failover is off for this operator (--no-failover): not rebuilt'
+        : rebuilding !== undefined
+          ? `waits: one FE at a time (${rebuilding} first)`
+          : op !== undefined && op.member !== f.member
+            ? `waits: ${op.type} of ${op.member ?? op.component} is under way`
+            : m && quorumHold(input, m);
+    if (hold !== undefined)
+      return { ...f, message: hold.startsWith('only ') ? `not rebuilt: ${hold}` : hold };
+    rebuilding = f.member;
+    return {
+      ...f,
+      rebuiltAt: iso(input.now),
+      message: `dropped from Doris at ${iso(input.now)}; re-added with fresh metadata`,
+    };
+  });
 }

@@ -10,6 +10,7 @@
  * one the step is about. Two members down at once is how a quorum or the last replica is lost.
  */
 import { components } from '../names.ts';
+import { planFrontendRebuild } from './fe-failover.ts';
 import { buildMembers, type Member, unavailable } from './members.ts';
 import { planRollout, unconfirmedRestart, waitForRestart } from './rollout.ts';
 import { planScale, sinceMemberStart } from './scale.ts';
@@ -24,6 +25,10 @@ export function plan(input: PlanInput, members: readonly Member[] = buildMembers
   const scaling = components.map((c) => planScale(input, c)).filter((s): s is Step => s !== undefined);
   const growth = scaling.find((s) => !isDisruptive(s) && s.kind !== 'wait');
   if (growth !== undefined) return growth;
+
+  // A failed FE being rebuilt comes before anything else that takes members away (one at a time).
+  const rebuild = planFrontendRebuild(input, members);
+  if (rebuild !== undefined) return gate(input, members, rebuild);
 
   const restarting = unconfirmedRestart(input, members);
   if (restarting !== undefined) return waitForRestart(input, restarting);
@@ -48,7 +53,7 @@ export function growthSteps(input: PlanInput): Step[] {
 
 /** Steps that take a member (or tablet movement) away; growth, and undoing a scale-in, are not. */
 export function isDisruptive(step: Step): boolean {
-  if (step.kind === 'deletePod') return true;
+  if (step.kind === 'deletePod' || step.kind === 'replaceStorage') return true;
   if (step.kind === 'sql') return step.action.op !== 'cancelDecommission' && step.action.op !== 'enableQuery';
   return step.kind === 'scale' && step.operation !== undefined;
 }
@@ -56,6 +61,7 @@ export function isDisruptive(step: Step): boolean {
 /** The member a step is about: it may be down, it is the one being worked on. */
 function subjectOf(step: Step): string | undefined {
   if (step.kind === 'deletePod') return step.pod;
+  if (step.kind === 'replaceStorage') return step.member;
   return step.kind === 'wait' ? undefined : step.operation?.member;
 }
 
@@ -66,7 +72,13 @@ function subjectOf(step: Step): string | undefined {
  */
 function gate(input: PlanInput, members: readonly Member[], step: Step | undefined): Step | undefined {
   if (step === undefined || !isDisruptive(step)) return step;
-  const down = unavailable(members, subjectOf(step));
+  // A failover step works on a member that is down already; other failed members (down, and
+  // handled by failover in turn) do not hold it, or two failures would never heal.
+  const failed =
+    step.kind !== 'wait' && step.operation?.type === 'Failover'
+      ? new Set(components.flatMap((c) => (input.failures?.[c] ?? []).map((f) => f.member)))
+      : new Set<string>();
+  const down = unavailable(members, subjectOf(step)).filter((m) => !failed.has(m.name));
   if (down.length === 0) return step;
   const names = down.map((m) => `${m.name} (${m.down})`).join(', ');
   const op = input.operation;

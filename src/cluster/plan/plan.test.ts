@@ -154,6 +154,8 @@ function describe(step: Step | undefined): string {
       return `sql ${step.action.op}${'hostPort' in step.action ? ` ${step.action.hostPort.split('.')[0]}` : ''}${step.action.op === 'setBalance' ? ` ${step.action.disabled}` : ''}`;
     case 'deletePod':
       return `delete ${step.pod}`;
+    case 'replaceStorage':
+      return `replace ${step.member}${step.pod ? ' +pod' : ''} ${step.claims.map((c) => c.name).join(',')}`;
     case 'wait':
       return `wait${step.problem ? ' PROBLEM' : ''}`;
     case 'removeComponent':
@@ -759,4 +761,136 @@ test('failover and a scale-in asked together never overlap (S4): the scale-in wa
   const next = nextFailures(i, buildMembers(i)).cn ?? [];
   assert.equal(next[0]?.replacement, 'doris-cn-2', 'the replacement stays while cn-0 is down');
   assert.equal(describePlan({ ...i, failures: { cn: next } }), 'wait', 'no drain while a member is down');
+});
+
+// FE failover (fe-failover.ts): a failed FE is dropped from Doris and rebuilt on a new metadata claim.
+const withFrontends = (i: PlanInput, f: (x: Frontend) => Frontend): PlanInput =>
+  i.doris.known ? { ...i, doris: { ...i.doris, frontends: i.doris.frontends.map(f) } } : i;
+const feDown = (i: PlanInput, ...ordinals: number[]): PlanInput => ({
+  ...withFrontends(i, (x) =>
+    ordinals.some((o) => x.host === host('fe', o))
+      ? { ...x, alive: false, lastStartTime: '2026-01-01 00:00:00' }
+      : { ...x, lastStartTime: '2026-01-01 00:00:00' },
+  ),
+  pods: { ...i.pods, fe: i.pods.fe.map((p) => (ordinals.includes(p.ordinal) ? { ...p, ready: false } : p)) },
+  claims: Object.fromEntries(
+    i.pods.fe.map((p) => [p.name, [{ name: `meta-${p.name}`, uid: `claim-${p.name}` }]]),
+  ),
+});
+const feFailures = (i: PlanInput) => nextFailures(i, buildMembers(i)).fe ?? [];
+/** `i` as the next pass sees it, `minutes` later, with this pass's failure records. */
+const after = (i: PlanInput, minutes: number): PlanInput => {
+  const later = { ...i, now: new Date(i.now.getTime() + minutes * 60_000) };
+  return { ...later, failures: { ...i.failures, fe: feFailures(i) } };
+};
+
+test('FE failover: a failed observer is rebuilt after failover.period (5m): dropped, its claim and pod replaced, then awaited', () => {
+  const failed = feDown(input({ fe: 4, specFe: 4 }), 3);
+  assert.equal(feFailures(failed)[0]?.rebuiltAt, undefined, 'recorded, not acted on at once');
+  const early = after(failed, 4);
+  assert.equal(describePlan({ ...early, failures: { fe: feFailures(early) } }), 'none');
+  const due = after(after(failed, 4), 1);
+  const decided = feFailures(due);
+  assert.equal(decided[0]?.rebuiltAt, '2026-01-01T00:15:00Z');
+  const deciding = { ...due, failures: { fe: decided } };
+  const drop = plan(deciding);
+  assert.equal(describe(drop), 'sql dropFrontend doris-fe-3');
+  assert.equal(drop?.kind === 'sql' && drop.action.op === 'dropFrontend' && drop.action.role, 'OBSERVER');
+  const op: Operation = {
+    type: 'Failover',
+    component: 'fe',
+    member: 'doris-fe-3',
+    startedAt: '2026-01-01T00:15:00Z',
+    memberStartedAt: '2026-01-01T00:15:00Z',
+    podUid: 'fe3',
+    claimUids: ['claim-doris-fe-3'],
+  };
+  const dropped = withFrontends({ ...deciding, operation: op }, (x) => x);
+  const gone = dropped.doris.known
+    ? { ...dropped, doris: { ...dropped.doris, frontends: dropped.doris.frontends.slice(0, 3) } }
+    : dropped;
+  assert.equal(describePlan(gone), 'replace doris-fe-3 +pod meta-doris-fe-3');
+  assert.equal(
+    describePlan(dropped),
+    'sql dropFrontend doris-fe-3',
+    'listed with its old claim: dropped (again)',
+  );
+  const fresh = {
+    ...gone,
+    claims: { ...gone.claims, 'doris-fe-3': [{ name: 'meta-doris-fe-3', uid: 'new' }] },
+    pods: { ...gone.pods, fe: gone.pods.fe.map((p) => (p.ordinal === 3 ? { ...p, uid: 'new' } : p)) },
+  };
+  const awaiting = plan(fresh);
+  assert.equal(describe(awaiting), 'wait', 'a new claim and pod: waits for it to rejoin');
+  assert.equal(awaiting?.kind === 'wait' && awaiting.operation?.type, 'Failover');
+  assert.equal(
+    describePlan({ ...input({ fe: 4, specFe: 4 }), operation: op, failures: { fe: decided } }),
+    'none',
+  );
+  assert.deepEqual(
+    feFailures({ ...input({ fe: 4, specFe: 4 }), failures: { fe: decided } }),
+    [],
+    'back: record gone',
+  );
+});
+
+test('FE failover: a follower is rebuilt only while the other followers keep a majority (S2), one FE at a time (S4)', () => {
+  const one = after(feDown(input({}), 2), 5);
+  const decided = feFailures(one);
+  assert.equal(decided[0]?.rebuiltAt !== undefined, true);
+  assert.equal(describePlan({ ...one, failures: { fe: decided } }), 'sql dropFrontend doris-fe-2');
+
+  const two = after(feDown(input({}), 1, 2), 5);
+  const held = feFailures(two);
+  assert.deepEqual(
+    held.map((f) => f.rebuiltAt),
+    [undefined, undefined],
+  );
+  assert.match(held[0]?.message ?? '', /not rebuilt: only 1 of the other 2 followers are alive/);
+  assert.equal(describePlan({ ...two, failures: { fe: held } }), 'none');
+
+  const five = after(feDown(input({ fe: 5, specFe: 5 }), 3, 4), 5);
+  const turns = feFailures(five);
+  assert.deepEqual(
+    turns.map((f) => [f.member, f.rebuiltAt !== undefined]),
+    [
+      ['doris-fe-3', true],
+      ['doris-fe-4', false],
+    ],
+  );
+  assert.match(turns[1]?.message ?? '', /one FE at a time \(doris-fe-3 first\)/);
+  assert.equal(
+    describePlan({ ...five, failures: { fe: turns } }),
+    'sql dropFrontend doris-fe-3',
+    'the other failed observer does not hold the failover step',
+  );
+});
+
+test('FE failover: never while Doris is unknown (S3); not during a member restart within memberTimeoutSeconds; off when disabled', () => {
+  const failed = feDown(input({}), 2);
+  const unknown = { ...failed, doris: { known: false as const, reason: 'no master' } };
+  const old = [{ member: 'doris-fe-2', since: '2026-01-01T00:00:00Z', reason: 'x' }];
+  const kept = feFailures({ ...unknown, failures: { fe: old } });
+  assert.equal(kept[0]?.rebuiltAt, undefined);
+  assert.match(kept[0]?.message ?? '', /Doris cannot be seen: no master/);
+  const restarting = {
+    ...failed,
+    operation: { ...opOn('doris-fe-2', 1, 'Upgrade'), component: 'fe' as const },
+  };
+  assert.deepEqual(feFailures(restarting), [], 'a restart under way is not a failure');
+  const stuck = {
+    ...restarting,
+    operation: { ...restarting.operation, memberStartedAt: '2025-12-31T23:00:00Z' },
+  };
+  assert.equal(feFailures(stuck)[0]?.member, 'doris-fe-2', 'a restart stuck past memberTimeoutSeconds is');
+  const off = {
+    ...failed,
+    spec: withDefaults({
+      version: '2.1.7',
+      fe: { replicas: 3, failover: { enabled: false } },
+      be: { replicas: 3 },
+    }),
+    failures: { fe: old },
+  };
+  assert.match(feFailures(off)[0]?.message ?? '', /failover.enabled: false/);
 });

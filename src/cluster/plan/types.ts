@@ -19,6 +19,8 @@ export interface Operation {
   readonly podUid?: string;
   /** Doris' LastStartTime of `member` before that restart. */
   readonly lastStartTime?: string;
+  /** FE failover: the claims whose metadata is being replaced. */
+  readonly claimUids?: string[];
   readonly message?: string;
 }
 
@@ -37,9 +39,17 @@ export interface PlanInput {
   readonly operation?: Operation;
   /** The operator turned tablet balancing off for a BE rollout and must turn it back on. */
   readonly balanceDisabledByOperator: boolean;
+  /** The claims of each member (pod name), for an FE failover that replaces them. */
+  readonly claims?: Readonly<Record<string, readonly ClaimView[]>>;
   /** Failed members and their replacements (failover.ts), as recorded in status. */
   readonly failures?: Partial<Record<Component, readonly Failure[]>>;
   readonly now: Date;
+}
+
+/** A PersistentVolumeClaim of a member. */
+export interface ClaimView {
+  readonly name: string;
+  readonly uid: string;
 }
 
 /** A failed member, as status records it. */
@@ -48,6 +58,8 @@ export interface Failure {
   readonly since: string;
   readonly reason: string;
   readonly replacement?: string;
+  /** FE: when it was dropped from Doris to be re-added with fresh metadata. */
+  readonly rebuiltAt?: string;
   /** When the failed member was healthy again (a BE whose spare stays for now). */
   readonly recoveredAt?: string;
   readonly message?: string;
@@ -77,6 +89,7 @@ export interface OperationUpdate {
   /** For a restart: the pod being deleted and the start time Doris knows for it. */
   readonly podUid?: string;
   readonly lastStartTime?: string;
+  readonly claimUids?: readonly string[];
   readonly message: string;
 }
 
@@ -88,6 +101,7 @@ export function continuing(op: Operation, message: string): OperationUpdate {
     ...(op.member ? { member: op.member } : {}),
     ...(op.podUid ? { podUid: op.podUid } : {}),
     ...(op.lastStartTime ? { lastStartTime: op.lastStartTime } : {}),
+    ...(op.claimUids ? { claimUids: op.claimUids } : {}),
     message,
   };
 }
@@ -114,6 +128,21 @@ export type Step =
       readonly pod: string;
       /** Deleted only if it is still this pod (a precondition), never its replacement. */
       readonly uid: string;
+      readonly reason: string;
+      readonly event: EventSpec;
+      readonly operation: OperationUpdate;
+    }
+  | {
+      /**
+       * FE failover: the claims (and the pod using them) of a member Doris no longer lists are
+       * deleted, so the StatefulSet recreates it with empty volumes and its entrypoint adds it back.
+       */
+      readonly kind: 'replaceStorage';
+      readonly component: Component;
+      readonly member: string;
+      readonly claims: readonly ClaimView[];
+      /** The pod still using them, deleted only if it is still this one. */
+      readonly pod?: { readonly name: string; readonly uid: string };
       readonly reason: string;
       readonly event: EventSpec;
       readonly operation: OperationUpdate;

@@ -40,6 +40,10 @@ async function feEntrypoint(sim: Simulator, m: Member, signal: AbortSignal): Pro
     // exit" (Env.checkCurrentNodeExist, Env.java L1873-1890), so its pod crash-loops.
     if (sim.clusters.get(meta.cluster)?.frontends.byName(meta.name) === undefined)
       throw new Crash(`current node ${m.spec.host} is not added to the cluster, will exit`);
+    // A damaged image or BDB environment: Env.initialize throws and DorisFE.start exits
+    // (`System.exit(-1)` on any Throwable, fe/fe-core/.../DorisFE.java); only new storage helps.
+    if (sim.damagedMeta.has(m.spec.storageId))
+      throw new Crash('failed to load the metadata image: the doris-meta volume is damaged, exit');
     crashIfFaulted(sim, m);
     await sim.startFrontend(m, meta.cluster, meta.name, signal);
     return;

@@ -52,6 +52,11 @@ export class Simulator {
   private running = false;
   /** Faults: members (`ns/pod`) whose FE process exits as soon as it starts. */
   readonly crashLooping = new Set<string>();
+  /**
+   * Faults: FE storage (by storage identity) whose metadata is damaged. The FE cannot load it and
+   * exits at every start; an empty volume (a new claim) cures it.
+   */
+  readonly damagedMeta = new Set<string>();
   /** Faults: replies held back for statements matching a pattern (the statement itself runs). */
   private readonly stalls: { pattern: RegExp; ms: number; remaining: number; cluster?: string }[] = [];
 
@@ -148,6 +153,18 @@ export class Simulator {
     const m = this.member(key);
     this.entrypoints.get(key)?.abort();
     m.killed('killed through the control API');
+    return m;
+  }
+
+  /** The metadata on the member's current volume is damaged: the process exits and cannot start again. */
+  damageMeta(key: string): Member {
+    const m = this.member(key);
+    if (m.spec.kind !== 'fe') throw new Error(`${key} is not an FE`);
+    this.damagedMeta.add(m.spec.storageId);
+    this.entrypoints.get(key)?.abort();
+    m.killed('the metadata on its volume is damaged: the process exits');
+    m.state = 'starting';
+    this.runEntrypoint(m);
     return m;
   }
 

@@ -35,6 +35,11 @@ export class SimulatorClient {
     return this.call('POST', '/members/restart', { member });
   }
 
+  /** Damages the FE's metadata volume: it exits and crash-loops until it runs on a new claim. */
+  damageMeta(member: string): Promise<MemberSummary> {
+    return this.call('POST', '/members/damage-meta', { member });
+  }
+
   /** An FE member (`ns/pod`, also before its pod exists) whose process exits at every start. */
   setCrashLoop(member: string, on: boolean): Promise<object> {
     return this.call('POST', '/members/crashloop', { member, on });

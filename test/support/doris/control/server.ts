@@ -164,6 +164,8 @@ export class ControlServer {
       }
       case 'POST /members/kill':
         return this.send(res, 200, summarizeMember(sim, sim.kill(member().spec.key)));
+      case 'POST /members/damage-meta':
+        return this.send(res, 200, summarizeMember(sim, sim.damageMeta(member().spec.key)));
       case 'POST /members/restart':
         return this.send(res, 200, summarizeMember(sim, sim.restart(member().spec.key)));
       case 'POST /members/network': {
