@@ -41,6 +41,7 @@ import { balanceIs } from './plan/rollout.ts';
 import type { ClaimView, Operation, PlanInput, Step } from './plan/types.ts';
 import { desiredRootPassword, rootSecretName, secureRoot } from './root-account.ts';
 import { buildStatus } from './status.ts';
+import { releaseStrandedPods } from './stranded.ts';
 
 /** How often a cluster at rest is looked at again, to refresh the Doris view in status. */
 export const restingRequeueMs = 30_000;
@@ -129,6 +130,8 @@ async function reconcileLive(
   const allPods = manager.cache
     .list(builtin.Pod, ref.namespace)
     .filter((p) => p.metadata.labels?.[labelKeys.instance] === ref.name);
+  if ((await releaseStrandedPods(manager, cluster, allPods)) > 0)
+    return requeueAfter(1000, 'pods on nodes that are off were force-deleted');
   const pods: PlanInput['pods'] = {
     fe: componentPods(allPods, 'fe'),
     be: componentPods(allPods, 'be'),

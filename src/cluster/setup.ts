@@ -6,6 +6,7 @@ import { byLabel } from '../runtime/manager.ts';
 import { StepBackoff } from './failure.ts';
 import { labelKeys } from './names.ts';
 import { type ClusterDeps, reconcileCluster } from './reconcile.ts';
+import { nodeGone } from './stranded.ts';
 
 export function setupClusterController(manager: Manager): void {
   const deps: ClusterDeps = { manager, backoff: new StepBackoff() };
@@ -20,6 +21,16 @@ export function setupClusterController(manager: Manager): void {
     // Pods are owned by the StatefulSets, not the cluster: map them back by their cluster label.
     .watches(builtin.Pod, byLabel(labelKeys.cluster))
     .watches(builtin.PersistentVolumeClaim, byLabel(labelKeys.cluster))
+    // A node deleted or taken out of service wakes the clusters with pods on it (stranded.ts).
+    .watches(builtin.Node, (node) =>
+      nodeGone(node.metadata.name, manager.cache.get(builtin.Node, undefined, node.metadata.name)) ===
+      undefined
+        ? []
+        : manager.cache
+            .list(builtin.Pod)
+            .filter((p) => p.spec?.nodeName === node.metadata.name)
+            .flatMap(byLabel(labelKeys.cluster)),
+    )
     .complete((ctx) => reconcileCluster(deps, ctx));
   // The Secret each cluster names (spec.authSecretRef), watched by name: not every Secret is cached.
   deps.secrets = manager.namedWatches(builtin.Secret, (owners) => {

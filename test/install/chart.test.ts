@@ -109,9 +109,12 @@ test('RBAC: no wildcard, no right on RBAC objects, no Secret listing, namespaced
         for (const rule of cr.rules as { resources: string[] }[])
           for (const r of rule.resources)
             assert.ok(
-              ['storageclasses', 'validatingwebhookconfigurations', 'mutatingwebhookconfigurations'].includes(
-                r,
-              ),
+              [
+                'storageclasses',
+                'nodes',
+                'validatingwebhookconfigurations',
+                'mutatingwebhookconfigurations',
+              ].includes(r),
               `${mode}: ClusterRole ${cr.metadata.name} grants ${r}`,
             );
       for (const ns of namespaced) {

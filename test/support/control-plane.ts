@@ -191,6 +191,8 @@ export class ControlPlane {
           `--cidr=${podNetwork}.255.0/24`,
           '--node-ip=127.0.0.1',
           '--node-lease-duration-seconds=40',
+          // A node or pod a test marks with it is left alone (a failed node: no kubelet answers).
+          `--disregard-status-with-annotation-selector=${unmanagedAnnotation}=true`,
         ],
       }),
     };
@@ -368,7 +370,10 @@ export function kubeconfigYaml(server: string, caPem: string, token: string): st
   ].join('\n');
 }
 
-function nodeManifest(name: string, zone: string, podCIDR: string): object {
+/** Nodes and pods annotated `<this>=true` are no longer run by kwok: their status stays as set. */
+export const unmanagedAnnotation = 'doris-test/unmanaged';
+
+export function nodeManifest(name: string, zone: string, podCIDR: string): object {
   const capacity = { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '1Ti' };
   return {
     apiVersion: 'v1',

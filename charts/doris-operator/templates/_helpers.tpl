@@ -107,6 +107,10 @@ Cluster-wide mode puts them in a ClusterRole; namespaced mode in a Role in each 
 - apiGroups: [storage.k8s.io]
   resources: [storageclasses]
   verbs: [list, watch]
+# Nodes (cluster-scoped): a pod on a node deleted or tainted out-of-service is force-deleted.
+- apiGroups: [""]
+  resources: [nodes]
+  verbs: [list, watch]
 {{- end -}}
 
 {{/* The webhook's namespace selector: the user's, plus the watched namespaces by name. */}}

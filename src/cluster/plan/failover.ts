@@ -28,13 +28,15 @@ export function replacements(input: PlanInput, c: Component): number {
 /**
  * Down, and not for a reason of the operator's or the scheduler's making: it ran in Doris once (or
  * was failed already: a member failover dropped from Doris stays failed until it is back), its pod
- * (if any) was placed on a node, and it is not the member a rollout or scale-in is working on,
+ * (if any) was placed on a node (unless it was failed already), and it is not the member a rollout or scale-in is working on,
  * unless that one has not come back within rollout.memberTimeoutSeconds: a stuck rollout is a
  * failure, not a reason to wait forever.
  */
 function failed(input: PlanInput, m: Member, recorded: boolean): boolean {
   if (!m.expected || m.down === undefined) return false;
-  if (m.pod !== undefined && !m.pod.scheduled) return false;
+  // A pod the scheduler cannot place is not a new failure; a failed member's pod that cannot come
+  // back (its node or its local volume gone) stays failed.
+  if (m.pod !== undefined && !m.pod.scheduled && !recorded) return false;
   const op = input.operation;
   if (
     op?.member === m.name &&

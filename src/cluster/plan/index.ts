@@ -14,7 +14,7 @@ import { planFrontendRebuild } from './fe-failover.ts';
 import { buildMembers, type Member, unavailable } from './members.ts';
 import { planRollout, unconfirmedRestart, waitForRestart } from './rollout.ts';
 import { planScale, sinceMemberStart } from './scale.ts';
-import { planStaleRegistrations } from './stale.ts';
+import { planDeadComputeNode, planStaleRegistrations } from './stale.ts';
 import { continuing, type PlanInput, pollMs, type Step } from './types.ts';
 
 export type { Member } from './members.ts';
@@ -36,6 +36,7 @@ export function plan(input: PlanInput, members: readonly Member[] = buildMembers
   const next =
     scaling[0] ??
     components.map((c) => planStaleRegistrations(input, c)).find((s) => s !== undefined) ??
+    planDeadComputeNode(input, members) ??
     planRollout(input, members);
   return gate(input, members, next);
 }

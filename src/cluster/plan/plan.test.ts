@@ -894,3 +894,37 @@ test('FE failover: never while Doris is unknown (S3); not during a member restar
   };
   assert.match(feFailures(off)[0]?.message ?? '', /failover.enabled: false/);
 });
+
+test('failover: a compute node dead for good (pod gone or unplaceable) whose replacement serves has its registration dropped; a pod that runs keeps it', () => {
+  const base = withBackends(input({ cn: 3, specCn: 2 }), (b) =>
+    b.host === host('cn', 0) ? { ...b, alive: false, lastStartTime: '2026-01-01 00:00:00' } : b,
+  );
+  const record = {
+    member: 'doris-cn-0',
+    since: '2026-01-01T00:00:00Z',
+    reason: 'x',
+    replacement: 'doris-cn-2',
+  };
+  const withPod = (over: Partial<PodView> | undefined): PlanInput => ({
+    ...base,
+    pods: {
+      ...base.pods,
+      cn: base.pods.cn.flatMap((p) =>
+        p.ordinal !== 0 ? [p] : over === undefined ? [] : [{ ...p, ...over }],
+      ),
+    },
+    failures: { cn: [record] },
+  });
+  const gone = withPod(undefined);
+  assert.equal(describePlan(gone), 'sql dropBackend doris-cn-0');
+  assert.equal(describePlan(withPod({ ready: false, scheduled: false })), 'sql dropBackend doris-cn-0');
+  assert.equal(describePlan(withPod({ ready: false })), 'none', 'a pod on a node: it may come back');
+  const dropped = gone.doris.known
+    ? {
+        ...gone,
+        doris: { ...gone.doris, backends: gone.doris.backends.filter((b) => b.host !== host('cn', 0)) },
+      }
+    : gone;
+  const kept = nextFailures(dropped, buildMembers(dropped)).cn ?? [];
+  assert.equal(kept[0]?.replacement, 'doris-cn-2', 'the record and its replacement stay after the drop');
+});

@@ -4,8 +4,42 @@
  * safe way for each kind. A BE that still holds tablets is decommissioned, never dropped (S1).
  */
 import type { Component } from '../../api/v1alpha1/index.ts';
+import type { Member } from './members.ts';
 import { hostPort, strayRegistrations } from './registrations.ts';
 import type { PlanInput, Step } from './types.ts';
+
+/**
+ * A compute node dead for good (its pod gone, or not placeable because its node is gone) whose
+ * replacement serves: its registration is dropped, since a dead row stays in SHOW BACKENDS forever
+ * and holds nothing (a CN has no tablets). If it ever comes back, its entrypoint adds it again.
+ */
+export function planDeadComputeNode(input: PlanInput, members: readonly Member[]): Step | undefined {
+  if (!input.doris.known || input.spec.rollout.paused) return undefined;
+  for (const f of input.failures?.cn ?? []) {
+    const m = members.find((x) => x.name === f.member);
+    const replacement = members.find((x) => x.name === f.replacement);
+    if (m?.reg?.kind !== 'be' || m.reg.row.alive || replacement?.down !== undefined) continue;
+    if (m.pod !== undefined && m.pod.scheduled) continue;
+    const why = m.pod === undefined ? 'its pod is gone' : 'its pod cannot be placed on a node';
+    return {
+      kind: 'sql',
+      action: { op: 'dropBackend', hostPort: hostPort('cn', m.reg.row.host) },
+      reason: `drop the registration of ${m.name}, dead for good`,
+      event: {
+        type: 'Normal',
+        reason: 'StaleMemberRemoved',
+        note: `${m.name} is dead (${why}) and ${f.replacement} serves in its place: dropping its registration (a compute node holds no tablets)`,
+      },
+      operation: {
+        type: 'Failover',
+        component: 'cn',
+        member: m.name,
+        message: `dropping the dead ${m.name}`,
+      },
+    };
+  }
+  return undefined;
+}
 
 export function planStaleRegistrations(input: PlanInput, c: Component): Step | undefined {
   const sts = input.statefulSets[c];
