@@ -19,7 +19,7 @@ export function planDeadComputeNode(input: PlanInput, members: readonly Member[]
     const m = members.find((x) => x.name === f.member);
     const replacement = members.find((x) => x.name === f.replacement);
     if (m?.reg?.kind !== 'be' || m.reg.row.alive || replacement?.down !== undefined) continue;
-    if (m.pod !== undefined && m.pod.scheduled) continue;
+    if (m.pod?.scheduled) continue;
     const why = m.pod === undefined ? 'its pod is gone' : 'its pod cannot be placed on a node';
     return {
       kind: 'sql',
