@@ -190,3 +190,48 @@ test('a dead BE gets a spare that Doris re-replicates onto (no tablet lost); bac
   assert.equal(await aliveReplicas(), full, 'every table still at 3 replicas');
   assert.equal(await rowCount(t, ns, 'doris'), tableRows, 'every row still there');
 });
+
+test('failover.maxMembers reached: no member is added beyond it, and status says so', async (t) => {
+  const ns = await newNamespace(t, 'failover-max');
+  await startOperator(t, ns);
+  await createCluster(ns, 'doris', {
+    version: '2.1.7',
+    fe: { replicas: 1 },
+    be: { replicas: 1 },
+    cn: { replicas: 2, failover: { period: '5s', maxMembers: 1 } },
+  });
+  await waitReady(ns, 'doris', 120_000);
+  const sim = await simulator();
+  await sim.kill(`${ns}/doris-cn-0`);
+  await sim.kill(`${ns}/doris-cn-1`);
+  const capped = await eventually(
+    async () => {
+      const c = await getCluster(ns, 'doris');
+      const failures = c.status?.cn?.failures ?? [];
+      return failures.length === 2 && failures.some((f) => /maxMembers is 1/.test(f.message ?? ''))
+        ? c
+        : false;
+    },
+    { timeoutMs: 60_000, what: 'one replacement, the other failure capped' },
+  );
+  const failures = capped.status?.cn?.failures ?? [];
+  assert.deepEqual(
+    failures.map((f) => f.replacement).filter((r) => r !== undefined),
+    ['doris-cn-2'],
+    'one replacement only',
+  );
+  // Well past the period: still one replacement, the StatefulSet at replicas + 1.
+  await new Promise((r) => setTimeout(r, 8000));
+  const { client } = await testEnv();
+  const sts = await client.request<{ spec: { replicas: number } }>({
+    method: 'GET',
+    path: `/apis/apps/v1/namespaces/${ns}/statefulsets/doris-cn`,
+  });
+  assert.equal(sts.spec.replicas, 3);
+  const later = await getCluster(ns, 'doris');
+  assert.match(
+    later.status?.cn?.failures?.find((f) => f.replacement === undefined)?.message ?? '',
+    /not replaced: 1 replacement\(s\) in place, failover.maxMembers is 1/,
+  );
+  assert.equal(later.status?.phase, 'Degraded');
+});

@@ -32,6 +32,8 @@ const notExercised: Record<string, string> = {
   '|configmaps|delete': 'only when cn or broker is taken out of a spec (test/cluster/operations.test.ts)',
   'policy|poddisruptionbudgets|delete':
     'only when cn or broker is taken out of a spec (test/cluster/operations.test.ts)',
+  '|persistentvolumeclaims|delete':
+    'only when an FE failover rebuilds a member on a new claim (test/cluster/fe-failover.test.ts)',
 };
 
 function assertLeastPrivilege(inst: Installed, proc: LocalProcess, serviceAccount: string): void {
