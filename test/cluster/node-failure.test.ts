@@ -12,7 +12,7 @@ import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts
 import { contentTypes } from '../../src/kube/rest.ts';
 import { nodeManifest, unmanagedAnnotation } from '../support/control-plane.ts';
 import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
-import { createCluster, startOperator, waitReady } from './support.ts';
+import { createCluster, getCluster, startOperator, waitReady } from './support.ts';
 
 interface Pod {
   metadata: { uid: string; deletionTimestamp?: string };
@@ -122,7 +122,17 @@ test('a member on a NotReady node is left alone; once the node is tainted out-of
     { timeoutMs: 60_000, what: 'doris-cn-0 recreated' },
   );
   assert.notEqual(moved.spec.nodeName, node, 'on another node');
-  await waitReady(ns, 'doris', 120_000);
+  let last: unknown;
+  await eventually(
+    async () => {
+      const c = await getCluster(ns, 'doris');
+      last = { phase: c.status?.phase, conditions: c.status?.conditions, cn: c.status?.cn };
+      return c.status?.phase === 'Ready';
+    },
+    { timeoutMs: 120_000, intervalMs: 1000, what: 'the cluster Ready again' },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; last status: ${JSON.stringify(last)}`);
+  });
   const events = await client.request<{ items: { reason: string; note: string }[] }>({
     method: 'GET',
     path: collectionPath(builtin.Event, ns),

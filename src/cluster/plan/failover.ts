@@ -49,6 +49,13 @@ function failed(input: PlanInput, m: Member, recorded: boolean): boolean {
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z');
 
+/**
+ * Whether a failure recorded `since` (to the second, as status keeps it) has lasted `period`: it
+ * began within the second after `since`, so the period is counted from the end of that second.
+ */
+const lasted = (since: string, now: Date, period: number) =>
+  now.getTime() - Date.parse(since) >= period + 1000;
+
 /** The failure records after this pass, with this pass's decision in them. */
 export function nextFailures(
   input: PlanInput,
@@ -67,7 +74,6 @@ export function nextFailures(
       if (previous.length > 0) out[c] = previous.map((f) => ({ ...f, message: why }));
       continue;
     }
-    const now = input.now.getTime();
     const failedNow = members.filter(
       (m) =>
         m.component === c &&
@@ -109,7 +115,7 @@ export function nextFailures(
     const due = list
       .filter(
         (f) =>
-          f.replacement === undefined && f.recoveredAt === undefined && now - Date.parse(f.since) >= period,
+          f.replacement === undefined && f.recoveredAt === undefined && lasted(f.since, input.now, period),
       )
       .sort((a, b) => a.since.localeCompare(b.since));
     const placed = list.filter((f) => f.replacement !== undefined);
@@ -159,7 +165,7 @@ function frontendDecisions(
   return list.map((f) => {
     if (f.rebuiltAt !== undefined)
       return { ...f, message: `dropped from Doris at ${f.rebuiltAt}; re-added with fresh metadata` };
-    if (input.now.getTime() - Date.parse(f.since) < period) {
+    if (!lasted(f.since, input.now, period)) {
       const { message: _, ...waiting } = f;
       return waiting;
     }

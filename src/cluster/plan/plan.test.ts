@@ -673,7 +673,7 @@ test('failover: a failed CN is recorded at once and replaced only after failover
     first.map((f) => [f.member, f.since, f.replacement]),
     [['doris-cn-1', '2026-01-01T00:10:00Z', undefined]],
   );
-  const later = { ...cnFailed(), now: new Date('2026-01-01T00:11:00Z'), failures: { cn: first } };
+  const later = { ...cnFailed(), now: new Date('2026-01-01T00:11:01Z'), failures: { cn: first } };
   const decided = failuresNow(later);
   assert.equal(decided[0]?.replacement, 'doris-cn-2');
   assert.equal(describePlan({ ...later, failures: { cn: decided } }), 'scale cn 3');
@@ -789,9 +789,9 @@ test('FE failover: a failed observer is rebuilt after failover.period (5m): drop
   assert.equal(feFailures(failed)[0]?.rebuiltAt, undefined, 'recorded, not acted on at once');
   const early = after(failed, 4);
   assert.equal(describePlan({ ...early, failures: { fe: feFailures(early) } }), 'none');
-  const due = after(after(failed, 4), 1);
+  const due = after(after(failed, 4), 1 + 1 / 60);
   const decided = feFailures(due);
-  assert.equal(decided[0]?.rebuiltAt, '2026-01-01T00:15:00Z');
+  assert.equal(decided[0]?.rebuiltAt, '2026-01-01T00:15:01Z', 'a full period after the second recorded');
   const deciding = { ...due, failures: { fe: decided } };
   const drop = plan(deciding);
   assert.equal(describe(drop), 'sql dropFrontend doris-fe-3');
@@ -835,12 +835,12 @@ test('FE failover: a failed observer is rebuilt after failover.period (5m): drop
 });
 
 test('FE failover: a follower is rebuilt only while the other followers keep a majority (S2), one FE at a time (S4)', () => {
-  const one = after(feDown(input({}), 2), 5);
+  const one = after(feDown(input({}), 2), 5 + 1 / 60);
   const decided = feFailures(one);
   assert.equal(decided[0]?.rebuiltAt !== undefined, true);
   assert.equal(describePlan({ ...one, failures: { fe: decided } }), 'sql dropFrontend doris-fe-2');
 
-  const two = after(feDown(input({}), 1, 2), 5);
+  const two = after(feDown(input({}), 1, 2), 5 + 1 / 60);
   const held = feFailures(two);
   assert.deepEqual(
     held.map((f) => f.rebuiltAt),
@@ -849,7 +849,7 @@ test('FE failover: a follower is rebuilt only while the other followers keep a m
   assert.match(held[0]?.message ?? '', /not rebuilt: only 1 of the other 2 followers are alive/);
   assert.equal(describePlan({ ...two, failures: { fe: held } }), 'none');
 
-  const five = after(feDown(input({ fe: 5, specFe: 5 }), 3, 4), 5);
+  const five = after(feDown(input({ fe: 5, specFe: 5 }), 3, 4), 5 + 1 / 60);
   const turns = feFailures(five);
   assert.deepEqual(
     turns.map((f) => [f.member, f.rebuiltAt !== undefined]),
