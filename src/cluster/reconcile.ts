@@ -34,7 +34,7 @@ import { expandClaims } from './expand.ts';
 import { reportFailure, type StepBackoff, StepFailedError, stillFailing } from './failure.ts';
 import { components, hostKey, labelKeys, memberHost, podName, statefulSetName } from './names.ts';
 import { componentPods, type DorisView, observeDoris } from './observe.ts';
-import { nextFailures } from './plan/failover.ts';
+import { decisionEvents, nextFailures } from './plan/failover.ts';
 import { growthSteps, isDisruptive, plan } from './plan/index.ts';
 import { buildMembers } from './plan/members.ts';
 import { balanceIs } from './plan/rollout.ts';
@@ -226,6 +226,8 @@ async function reconcileLive(
   // Failure records do not change the member model: it is built once for the whole pass.
   const members = buildMembers(observed);
   const input: PlanInput = { ...observed, failures: nextFailures(observed, members, manager.failover) };
+  for (const e of decisionEvents(observed.failures, input.failures ?? {}))
+    await manager.events.record(cluster, e.type, e.reason, 'Failover', e.note);
   const step = plan(input, members);
   const pausing = step?.kind === 'sql' && step.action.op === 'setBalance' && step.action.disabled;
   const status = buildStatus({

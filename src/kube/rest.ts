@@ -1,12 +1,12 @@
 /**
- * A small JSON client for the Kubernetes REST API. Credentials and TLS come from
- * `@kubernetes/client-node`'s KubeConfig; requests and responses stay plain JSON, which is what
- * watches deliver too, so every cached object has one shape (the library's typed models turn dates
- * into Date objects and drop unknown keys of custom resources).
+ * A small JSON client for the Kubernetes REST API. Credentials and TLS come from kubeconfig.ts;
+ * requests and responses stay plain JSON, which is what watches deliver too, so every cached object
+ * has one shape (a typed client's models turn dates into Date objects and drop unknown keys of
+ * custom resources).
  */
 import type { IncomingMessage } from 'node:http';
 import { Agent, type AgentOptions, type RequestOptions as HttpsRequestOptions, request } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import { type Connection, fromKubeconfigFile, fromKubeconfigText, loadConnection } from './kubeconfig.ts';
 
 /** An error answered by the API server, with its HTTP status and `Status.reason`. */
 export class ApiError extends Error {
@@ -52,27 +52,28 @@ export const contentTypes = {
 export class RestClient {
   readonly server: string;
   private readonly base: HttpsRequestOptions;
+  private readonly authorization: (() => string | undefined) | undefined;
   private readonly agent: Agent;
   private observers: RequestObserver[] = [];
 
-  private constructor(server: string, base: HttpsRequestOptions) {
-    this.server = server;
-    this.agent = new Agent({ keepAlive: true, maxSockets: 64, ...pickTls(base) });
-    this.base = base;
+  constructor(connection: Connection) {
+    this.server = connection.server;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 64, ...pickTls(connection.options) });
+    this.base = connection.options;
+    this.authorization = connection.authorization;
   }
 
-  static async fromKubeConfig(kc: KubeConfig): Promise<RestClient> {
-    const cluster = kc.getCurrentCluster();
-    if (cluster === null) throw new Error('the kubeconfig has no current cluster');
-    const opts: HttpsRequestOptions = { headers: {} };
-    await kc.applyToHTTPSOptions(opts);
-    return new RestClient(cluster.server.replace(/\/$/, ''), opts);
+  /** A kubeconfig file, else $KUBECONFIG, the pod's service account, or ~/.kube/config. */
+  static async load(path?: string): Promise<RestClient> {
+    return new RestClient(await loadConnection(path));
   }
 
-  static fromKubeconfigFile(path: string): Promise<RestClient> {
-    const kc = new KubeConfig();
-    kc.loadFromFile(path);
-    return RestClient.fromKubeConfig(kc);
+  static async fromKubeconfigFile(path: string): Promise<RestClient> {
+    return new RestClient(await fromKubeconfigFile(path));
+  }
+
+  static async fromKubeconfigText(text: string): Promise<RestClient> {
+    return new RestClient(await fromKubeconfigText(text));
   }
 
   onRequest(observer: RequestObserver): void {
@@ -137,8 +138,10 @@ export class RestClient {
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
+    const authorization = this.authorization?.();
     const headers: Record<string, string | number> = {
       ...(this.base.headers as Record<string, string>),
+      ...(authorization ? { authorization } : {}),
       accept: 'application/json',
     };
     if (payload !== undefined) {

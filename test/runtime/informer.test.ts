@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import { RestClient } from '../../src/kube/rest.ts';
 import { Informer } from '../../src/runtime/informer.ts';
@@ -168,9 +167,9 @@ test('a forced 410 Gone relists and still reports every change', async (t) => {
   const admin = cp.client();
   const proxy = await TcpProxy.start(Number(new URL(cp.info.server).port));
   t.after(() => proxy.close());
-  const kc = new KubeConfig();
-  kc.loadFromString(kubeconfigYaml(`https://127.0.0.1:${proxy.port}`, cp.info.caPem, cp.info.token));
-  const viaProxy = await RestClient.fromKubeConfig(kc);
+  const viaProxy = await RestClient.fromKubeconfigText(
+    kubeconfigYaml(`https://127.0.0.1:${proxy.port}`, cp.info.caPem, cp.info.token),
+  );
   t.after(() => viaProxy.close());
 
   const ns = 'default';

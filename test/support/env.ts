@@ -9,7 +9,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KubeConfig } from '@kubernetes/client-node';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import { RestClient } from '../../src/kube/rest.ts';
 import { ControlPlane, type ControlPlaneInfo, kubeconfigYaml, serviceAccountToken } from './control-plane.ts';
@@ -105,9 +104,7 @@ export async function privateEnvironment(
 export async function clientAs(namespace: string, serviceAccount: string): Promise<RestClient> {
   const { info, client } = await testEnv();
   const token = await serviceAccountToken(client, namespace, serviceAccount);
-  const kc = new KubeConfig();
-  kc.loadFromString(kubeconfigYaml(info.server, info.caPem, token));
-  return RestClient.fromKubeConfig(kc);
+  return RestClient.fromKubeconfigText(kubeconfigYaml(info.server, info.caPem, token));
 }
 
 /** Creates a namespace for one test and deletes it when the test ends. */

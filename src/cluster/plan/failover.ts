@@ -16,7 +16,7 @@ import { podName } from '../names.ts';
 import { quorumHold } from './fe-failover.ts';
 import { type Member, ranInDoris } from './members.ts';
 import { sinceMemberStart } from './scale.ts';
-import type { Failure, PlanInput } from './types.ts';
+import type { EventSpec, Failure, PlanInput } from './types.ts';
 
 export const failoverComponents = ['fe', 'be', 'cn', 'broker'] as const satisfies readonly Component[];
 
@@ -188,4 +188,35 @@ function frontendDecisions(
       message: `dropped from Doris at ${iso(input.now)}; re-added with fresh metadata`,
     };
   });
+}
+
+/**
+ * The events of this pass's decisions: a replacement added or an FE rebuild decided. They are
+ * recorded before the status that holds the decision (at least once: a pass that dies in between
+ * decides, and announces, again).
+ */
+export function decisionEvents(
+  previous: PlanInput['failures'],
+  next: Partial<Record<Component, readonly Failure[]>>,
+): EventSpec[] {
+  const out: EventSpec[] = [];
+  for (const c of failoverComponents) {
+    for (const f of next[c] ?? []) {
+      const before = previous?.[c]?.find((p) => p.member === f.member);
+      const why = `${f.member} failed since ${f.since} (${f.reason})`;
+      if (f.replacement !== undefined && before?.replacement === undefined)
+        out.push({
+          type: 'Warning',
+          reason: 'FailoverReplacement',
+          note: `${why}: adding ${f.replacement} in its place (spec.${c}.failover)`,
+        });
+      if (f.rebuiltAt !== undefined && before?.rebuiltAt === undefined)
+        out.push({
+          type: 'Warning',
+          reason: 'FailoverRebuild',
+          note: `${why}: dropping it from Doris and re-adding it with fresh metadata (spec.fe.failover)`,
+        });
+    }
+  }
+  return out;
 }

@@ -77,9 +77,9 @@ export function planFrontendRebuild(input: PlanInput, members: readonly Member[]
       action: { op: 'dropFrontend', role, hostPort: hostPort('fe', m.reg.row.host) },
       reason: `drop the failed ${role.toLowerCase()} ${m.name} to re-add it with fresh metadata`,
       event: {
-        type: 'Warning',
-        reason: 'FailoverRebuild',
-        note: `${m.name} failed since ${failure.since} (${failure.reason}): dropping ${role} ${m.name} from Doris; it is re-added with fresh metadata (spec.fe.failover)`,
+        type: 'Normal',
+        reason: 'FailoverDropped',
+        note: `Dropping ${role} ${m.name} from Doris; it is re-added with fresh metadata`,
       },
       operation: update(`dropping the failed ${role.toLowerCase()} ${m.name} from Doris`),
     };
@@ -95,7 +95,7 @@ export function planFrontendRebuild(input: PlanInput, members: readonly Member[]
       reason: `${m.name} is out of Doris: replace its metadata volume`,
       event: {
         type: 'Normal',
-        reason: 'FailoverRebuild',
+        reason: 'FailoverStorageReplaced',
         note: `Deleting the metadata claim and pod of ${m.name}; it comes back empty and its entrypoint adds it to Doris again`,
       },
       operation: update(`replacing the metadata of ${m.name}`),

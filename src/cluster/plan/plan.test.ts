@@ -4,7 +4,7 @@ import type { Component } from '../../api/v1alpha1/index.ts';
 import { withDefaults } from '../../api/v1alpha1/index.ts';
 import type { Backend, Frontend } from '../../doris/rows.ts';
 import type { DorisView, PodView } from '../observe.ts';
-import { nextFailures } from './failover.ts';
+import { decisionEvents, nextFailures } from './failover.ts';
 import { growthSteps, plan } from './index.ts';
 import { buildMembers } from './members.ts';
 import type { Operation, PlanInput, Step } from './types.ts';
@@ -895,7 +895,7 @@ test('FE failover: never while Doris is unknown (S3); not during a member restar
   assert.match(feFailures(off)[0]?.message ?? '', /failover.enabled: false/);
 });
 
-test('failover: a compute node dead for good (pod gone or unplaceable) whose replacement serves has its registration dropped; a pod that runs keeps it', () => {
+test('failover: a compute node dead for good (its pod unplaceable) whose replacement serves has its registration dropped; a pod being recreated or placed keeps it', () => {
   const base = withBackends(input({ cn: 3, specCn: 2 }), (b) =>
     b.host === host('cn', 0) ? { ...b, alive: false, lastStartTime: '2026-01-01 00:00:00' } : b,
   );
@@ -915,10 +915,19 @@ test('failover: a compute node dead for good (pod gone or unplaceable) whose rep
     },
     failures: { cn: [record] },
   });
-  const gone = withPod(undefined);
+  const gone = withPod({ ready: false, scheduled: false });
   assert.equal(describePlan(gone), 'sql dropBackend doris-cn-0');
-  assert.equal(describePlan(withPod({ ready: false, scheduled: false })), 'sql dropBackend doris-cn-0');
+  assert.equal(
+    describePlan(withPod(undefined)),
+    'none',
+    'a pod being recreated: its entrypoint may have seen its row',
+  );
   assert.equal(describePlan(withPod({ ready: false })), 'none', 'a pod on a node: it may come back');
+  assert.notEqual(
+    describePlan({ ...gone, failures: { cn: [{ ...record, replacement: undefined }] } }),
+    'sql dropBackend doris-cn-0',
+    'no replacement serving: kept',
+  );
   const dropped = gone.doris.known
     ? {
         ...gone,
@@ -927,4 +936,24 @@ test('failover: a compute node dead for good (pod gone or unplaceable) whose rep
     : gone;
   const kept = nextFailures(dropped, buildMembers(dropped)).cn ?? [];
   assert.equal(kept[0]?.replacement, 'doris-cn-2', 'the record and its replacement stay after the drop');
+});
+
+test('failover decisions are announced once, when made', () => {
+  const record = { member: 'doris-cn-0', since: '2026-01-01T00:00:00Z', reason: 'x' };
+  const decided = { ...record, replacement: 'doris-cn-2' };
+  assert.deepEqual(
+    decisionEvents({ cn: [record] }, { cn: [decided] }).map((e) => e.reason),
+    ['FailoverReplacement'],
+  );
+  assert.deepEqual(decisionEvents({ cn: [decided] }, { cn: [decided] }), [], 'not again');
+  const rebuild = {
+    member: 'doris-fe-3',
+    since: '2026-01-01T00:00:00Z',
+    reason: 'x',
+    rebuiltAt: '2026-01-01T00:05:01Z',
+  };
+  assert.match(
+    decisionEvents({}, { fe: [rebuild] })[0]?.note ?? '',
+    /doris-fe-3 failed since .*fresh metadata/,
+  );
 });

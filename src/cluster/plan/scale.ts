@@ -46,12 +46,8 @@ export function planScale(input: PlanInput, c: Component): Step | undefined {
       kind: 'scale',
       component: c,
       replicas: sts.replicas + 1,
+      // The decision was announced when it was made (failover.ts decisionEvents).
       reason: `add ${replacing.replacement} in place of the failed ${replacing.member}`,
-      event: {
-        type: 'Warning',
-        reason: 'FailoverReplacement',
-        note: `${replacing.member} failed since ${replacing.since} (${replacing.reason}): adding ${replacing.replacement} in its place (spec.${c}.failover)`,
-      },
     };
   }
   if (desired > sts.replicas) {

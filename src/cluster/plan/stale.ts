@@ -9,18 +9,22 @@ import { hostPort, strayRegistrations } from './registrations.ts';
 import type { PlanInput, Step } from './types.ts';
 
 /**
- * A compute node dead for good (its pod gone, or not placeable because its node is gone) whose
- * replacement serves: its registration is dropped, since a dead row stays in SHOW BACKENDS forever
- * and holds nothing (a CN has no tablets). If it ever comes back, its entrypoint adds it again.
+ * A compute node dead for good (its pod cannot be placed: its node or its local volume is gone)
+ * whose replacement serves: its registration is dropped, since a dead row stays in SHOW BACKENDS
+ * forever and holds nothing (a CN has no tablets). If it is ever placed again, its entrypoint
+ * adds it back.
  */
 export function planDeadComputeNode(input: PlanInput, members: readonly Member[]): Step | undefined {
   if (!input.doris.known || input.spec.rollout.paused) return undefined;
   for (const f of input.failures?.cn ?? []) {
     const m = members.find((x) => x.name === f.member);
     const replacement = members.find((x) => x.name === f.replacement);
-    if (m?.reg?.kind !== 'be' || m.reg.row.alive || replacement?.down !== undefined) continue;
-    if (m.pod?.scheduled) continue;
-    const why = m.pod === undefined ? 'its pod is gone' : 'its pod cannot be placed on a node';
+    if (replacement === undefined || replacement.down !== undefined) continue;
+    if (m?.reg?.kind !== 'be' || m.reg.row.alive) continue;
+    // Only a pod that cannot be placed: a pod merely absent is being recreated, and its entrypoint
+    // may already have seen its row; dropping it then would leave a running node out of Doris.
+    if (m.pod === undefined || m.pod.scheduled) continue;
+    const why = 'its pod cannot be placed on a node';
     return {
       kind: 'sql',
       action: { op: 'dropBackend', hostPort: hostPort('cn', m.reg.row.host) },
