@@ -3,7 +3,7 @@
  * MySQL protocol (mysql2). Every connection has a connect and a query timeout; values are escaped
  * by the client (Doris has no server-side prepared statements for ALTER SYSTEM).
  */
-import { type Connection, createConnection } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
 import { DorisError, DorisUnreachableError } from './errors.ts';
 import {
   type Backend,
@@ -72,6 +72,8 @@ export class DorisClient {
   static async connect(ep: DorisEndpoint, opts: ClientOptions = {}): Promise<DorisClient> {
     const address = `${ep.host}:${ep.port ?? 9030}`;
     try {
+      // Loaded on first use: an operator with no cluster to look at does not carry the driver.
+      const { createConnection } = await import('mysql2/promise');
       const conn = await createConnection({
         host: ep.host,
         port: ep.port ?? 9030,
