@@ -6,6 +6,7 @@
  */
 import type { Component } from '../api/v1alpha1/index.ts';
 import { DorisClient } from '../doris/client.ts';
+import { DorisError } from '../doris/errors.ts';
 import type { Backend, Broker, Frontend } from '../doris/rows.ts';
 import { pendingWals } from '../doris/wal.ts';
 import type { KubeObject } from '../runtime/object.ts';
@@ -43,7 +44,12 @@ export type DorisView =
        */
       readonly pendingWal: ReadonlyMap<string, number>;
     }
-  | { readonly known: false; readonly reason: string };
+  | {
+      readonly known: false;
+      readonly reason: string;
+      /** An FE refused the operator's credentials (1045). */
+      readonly denied?: boolean;
+    };
 
 /** The FE settings that together stop tablet movement; paused and resumed as one. */
 export const balanceKeys = [
@@ -115,6 +121,7 @@ export async function observeDoris(access: DorisAccess): Promise<DorisView> {
   // What each FE said, so that status tells a lost quorum (FEs answering without a master) from
   // FEs that are down or out of reach.
   const answers: string[] = [];
+  let denied = false;
   for (const ip of ips) {
     let any: DorisClient | undefined;
     let master: DorisClient | undefined;
@@ -141,6 +148,7 @@ export async function observeDoris(access: DorisAccess): Promise<DorisView> {
       const pendingWal = await walsOfLeaving(access, masterIp, backends);
       return { known: true, frontends: fes, backends, brokers, master: masterHost, ...settings, pendingWal };
     } catch (err) {
+      if (err instanceof DorisError && err.accessDenied) denied = true;
       const text = err instanceof Error ? err.message : String(err);
       answers.push(text.includes(ip) ? text : `${ip}: ${text}`);
     } finally {
@@ -148,7 +156,11 @@ export async function observeDoris(access: DorisAccess): Promise<DorisView> {
       if (master !== any) await master?.close();
     }
   }
-  return { known: false, reason: `no FE answers with a master (${answers.join('; ')})` };
+  return {
+    known: false,
+    reason: `no FE answers with a master (${answers.join('; ')})`,
+    ...(denied ? { denied } : {}),
+  };
 }
 
 /**

@@ -56,6 +56,11 @@ export interface ClusterDeps {
   readonly observeDoris?: typeof observeDoris;
   /** Watches of the Secrets the clusters name, so a new or rotated Secret wakes its cluster up. */
   secrets?: NamedWatches;
+  /**
+   * Clusters whose FEs refused the confirmed credentials at the last look: their next pass logs in
+   * to repair the account. Others are not logged in to at rest (the observation is the check).
+   */
+  readonly refused?: Set<string>;
 }
 
 export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext): Promise<Outcome> {
@@ -84,7 +89,10 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
     keyOf(ctx.key),
     named.map((name) => ({ namespace: ctx.key.namespace ?? 'default', name })),
   );
-  if (cluster === undefined || cluster.metadata.deletionTimestamp !== undefined) return done;
+  if (cluster === undefined || cluster.metadata.deletionTimestamp !== undefined) {
+    deps.refused?.delete(keyOf(ctx.key));
+    return done;
+  }
   // The object as last stored: a failure is reported on top of the status this pass wrote.
   const latest = { object: cluster as KubeObject };
   try {
@@ -180,6 +188,7 @@ async function reconcileLive(
   }
 
   const desired = await desiredCredentials(manager, ref.namespace, spec.authSecretRef?.name, deps.secrets);
+  const clusterKey = `${ref.namespace}/${ref.name}`;
   const credentials = await syncCredentials(
     manager,
     ref,
@@ -187,6 +196,7 @@ async function reconcileLive(
     desired,
     pods.fe.find((p) => p.ready && p.ip)?.ip,
     deps.secrets,
+    deps.refused?.has(clusterKey) ?? true,
   );
   const rootPassword = await desiredRootPassword(manager, ref, spec, credentials, deps.secrets);
   if (rootPassword !== undefined) {
@@ -199,6 +209,8 @@ async function reconcileLive(
       .map((p) => [hostKey(memberHost(ref.name, 'fe', ref.namespace, p.ordinal)), p.ip ?? '']),
   );
   const doris: DorisView = await (deps.observeDoris ?? observeDoris)({ credentials, feAddresses });
+  if (!doris.known && doris.denied) deps.refused?.add(clusterKey);
+  else deps.refused?.delete(clusterKey);
 
   const previous = cluster.status as DorisClusterStatus | undefined;
   const previousFlag =
@@ -248,7 +260,7 @@ async function reconcileLive(
   }
   ctx.log.info({ step: step.kind, reason: step.reason }, 'step');
   if (step.kind === 'wait') return requeueAfter(step.afterMs, step.reason);
-  const key = `${ref.namespace}/${ref.name}`;
+  const key = clusterKey;
   const backoff = deps.backoff.waitMs(key, step.reason);
   if (backoff > 0) return requeueAfter(backoff, `${step.reason}: retrying after a failure`);
   // Growth takes nothing away: every StatefulSet due is created or grown in this one pass.

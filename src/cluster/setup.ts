@@ -9,7 +9,7 @@ import { type ClusterDeps, reconcileCluster } from './reconcile.ts';
 import { nodeGone } from './stranded.ts';
 
 export function setupClusterController(manager: Manager): void {
-  const deps: ClusterDeps = { manager, backoff: new StepBackoff() };
+  const deps: ClusterDeps = { manager, backoff: new StepBackoff(), refused: new Set() };
   const controller = manager
     .controller('doriscluster', dorisClusterKind.resource)
     // Its own status writes carry progress figures: passes follow the requeue each pass asks for.

@@ -317,4 +317,28 @@ test('with an account of its own, the operator gives root a password (generated,
   const [a, b] = await Promise.all([waitReady(ns, 'd21', 120_000), waitReady(ns, 'd30', 120_000)]);
   assert.equal(a.status?.be?.ready, '2/2');
   assert.equal(b.status?.be?.ready, '2/2');
+
+  // The operator's password changed by hand in Doris: at rest the operator does not log in of its
+  // own, so its next look at Doris is refused; the pass after that restores the Secret's password
+  // as root.
+  const pods = await client.request<{ items: KubeObject[] }>({
+    method: 'GET',
+    path: collectionPath(builtin.Pod, ns),
+    query: { labelSelector: 'app.kubernetes.io/instance=d21,app.kubernetes.io/component=fe' },
+  });
+  const asRoot = await mysql.createConnection({
+    host: pods.items[0]?.status?.podIP,
+    port: 9030,
+    user: 'root',
+    password: rootPassword,
+    connectTimeout: 3000,
+  });
+  await asRoot.query("SET PASSWORD FOR 'doris_admin'@'%' = PASSWORD('changed-by-hand')");
+  await asRoot.end();
+  assert.equal(await canLogin(ns, 'doris_admin', 'Adm1n-pa55-77c1', 'd21'), false);
+  await eventually(() => canLogin(ns, 'doris_admin', 'Adm1n-pa55-77c1', 'd21'), {
+    timeoutMs: 90_000,
+    what: 'the Secret password restored in Doris',
+  });
+  await waitReady(ns, 'd21', 60_000);
 });
