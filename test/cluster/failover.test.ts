@@ -125,9 +125,9 @@ test('a dead CN and a dead broker are replaced after failover.period, and the re
   );
 });
 
-test('a dead BE gets a spare that Doris re-replicates onto (no tablet lost); back again, the spare is decommissioned (recover: Automatic), never the failed BE', async (t) => {
+test('a dead BE gets a spare that Doris re-replicates onto (no tablet lost); back again, the spare is decommissioned (recover: Automatic), never the failed BE (S8: operator killed after the decision and during the decommission)', async (t) => {
   const ns = await newNamespace(t, 'failover-be');
-  await startOperator(t, ns);
+  let operator: ChildProcess = await operatorProcess(t, ns);
   await createCluster(ns, 'doris', {
     version: '2.1.7',
     fe: { replicas: 1 },
@@ -152,6 +152,9 @@ test('a dead BE gets a spare that Doris re-replicates onto (no tablet lost); bac
     { timeoutMs: 60_000, what: 'a spare BE decided' },
   );
   assert.equal(decided.status?.be?.failures?.[0]?.member, 'doris-be-2');
+  // S8: killed right after the decision; the next operator adds the spare from status.
+  await killOperator(operator);
+  operator = await operatorProcess(t, ns);
   // Doris repairs the missing replicas onto the spare after its repair delay: 3 alive copies again.
   await eventually(async () => (await aliveReplicas()) === full, {
     timeoutMs: 90_000,
@@ -161,6 +164,14 @@ test('a dead BE gets a spare that Doris re-replicates onto (no tablet lost); bac
   assert.equal(await rowCount(t, ns, 'doris'), tableRows, 'no row lost');
 
   await sim.restart(`${ns}/doris-be-2`);
+  // S8 again: killed while the spare is being decommissioned.
+  await eventually(async () => (await getCluster(ns, 'doris')).status?.operation?.member === 'doris-be-3', {
+    timeoutMs: 90_000,
+    intervalMs: 200,
+    what: 'the spare on its way out',
+  });
+  await killOperator(operator);
+  operator = await operatorProcess(t, ns);
   await eventually(
     async () => {
       const c = await getCluster(ns, 'doris');

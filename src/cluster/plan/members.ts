@@ -69,6 +69,8 @@ function downReason(input: PlanInput, m: Omit<Member, 'down'>): string | undefin
   const pod = m.pod;
   if (pod === undefined) return 'its pod does not exist';
   if (pod.deleting) return 'its pod is terminating';
+  // Reported as such: the scheduler's problem (resources, affinity, a volume's node), not Doris'.
+  if (!pod.scheduled) return 'its pod is not scheduled on any node (Pending)';
   if (!pod.ready) return 'its pod is not Ready';
   if (input.doris.known) {
     if (m.reg === undefined) return 'Doris does not list it';
