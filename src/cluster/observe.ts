@@ -104,11 +104,72 @@ export interface DorisAccess {
   readonly feAddresses: ReadonlyMap<string, string>;
   readonly connectTimeoutMs?: number;
   readonly queryTimeoutMs?: number;
+  /** Where this cluster's connection to its master is kept between looks. */
+  readonly kept?: { readonly key: string; readonly connections: KeptConnections };
+}
+
+/**
+ * One connection per cluster to its master FE, kept between looks: a cluster at rest is looked at
+ * every 30 s, and a new connection each time (TCP, handshake, authentication) is most of that
+ * look's cost, for the operator and for Doris. A cluster is reconciled by one worker at a time, so
+ * a connection is either kept here or in the hands of its one look.
+ */
+export class KeptConnections {
+  private readonly kept = new Map<
+    string,
+    { ip: string; credentials: Credentials; client: DorisClient; openedAt: number }
+  >();
+  /**
+   * A connection is renewed after this long: a session stays logged in when its password changes,
+   * so only a new login tells the operator that its account was changed behind its back (which the
+   * next pass then repairs).
+   */
+  private readonly maxAgeMs: number;
+
+  constructor(maxAgeMs = 5 * 60_000) {
+    this.maxAgeMs = maxAgeMs;
+  }
+
+  /** The connection kept for `key`, if opened with these credentials; the caller's until kept again. */
+  take(
+    key: string,
+    credentials: Credentials,
+  ): { ip: string; client: DorisClient; openedAt: number } | undefined {
+    const k = this.kept.get(key);
+    this.kept.delete(key);
+    if (k === undefined) return undefined;
+    const same = k.credentials.user === credentials.user && k.credentials.password === credentials.password;
+    if (!same || Date.now() - k.openedAt > this.maxAgeMs) {
+      void k.client.close();
+      return undefined;
+    }
+    k.client.idle(false);
+    return { ip: k.ip, client: k.client, openedAt: k.openedAt };
+  }
+
+  /** Keeps `client` for the next look; `openedAt` is when it was opened (now for a new one). */
+  keep(key: string, ip: string, credentials: Credentials, client: DorisClient, openedAt = Date.now()): void {
+    this.drop(key);
+    client.idle(true);
+    this.kept.set(key, { ip, credentials, client, openedAt });
+  }
+
+  /** Closes the connection kept for `key` (a cluster gone). */
+  drop(key: string): void {
+    const k = this.kept.get(key);
+    this.kept.delete(key);
+    void k?.client.close();
+  }
+
+  closeAll(): void {
+    for (const key of [...this.kept.keys()]) this.drop(key);
+  }
 }
 
 /**
  * Asks any reachable FE for the frontends, then the master for everything else (the master is the
- * authority on membership and heartbeats). Closes every connection it opens.
+ * authority on membership and heartbeats). The connection to the master is kept for the next look
+ * (`access.kept`), which tries it first; every other connection it opens is closed.
  */
 export async function observeDoris(access: DorisAccess): Promise<DorisView> {
   const ips = [...new Set(access.feAddresses.values())];
@@ -122,17 +183,24 @@ export async function observeDoris(access: DorisAccess): Promise<DorisView> {
   // FEs that are down or out of reach.
   const answers: string[] = [];
   let denied = false;
-  for (const ip of ips) {
-    let any: DorisClient | undefined;
+  const kept = access.kept;
+  const reused = kept?.connections.take(kept.key, access.credentials);
+  const attempts: { ip: string; client?: DorisClient }[] = [
+    ...(reused ? [reused] : []),
+    ...ips.map((ip) => ({ ip })),
+  ];
+  for (const { ip, client } of attempts) {
+    let any = client;
     let master: DorisClient | undefined;
+    let keep = false;
     try {
-      any = await connect(ip);
+      any ??= await connect(ip);
       const frontends = await any.showFrontends();
       const masters = frontends.filter((f) => f.isMaster);
       if (masters.length > 1)
         return { known: false, reason: `FE at ${ip} reports ${masters.length} masters` };
       if (masters.length === 0) {
-        answers.push(`${ip}: no master`);
+        if (client === undefined) answers.push(`${ip}: no master`);
         continue;
       }
       const masterHost = masters[0]?.host ?? '';
@@ -146,14 +214,22 @@ export async function observeDoris(access: DorisAccess): Promise<DorisView> {
         readSettings(master),
       ]);
       const pendingWal = await walsOfLeaving(access, masterIp, backends);
+      if (kept !== undefined) {
+        const openedAt = master === client ? reused?.openedAt : undefined;
+        kept.connections.keep(kept.key, masterIp, access.credentials, master, openedAt);
+        keep = true;
+      }
       return { known: true, frontends: fes, backends, brokers, master: masterHost, ...settings, pendingWal };
     } catch (err) {
+      // A kept connection that fails says nothing about Doris (the FE may have restarted since):
+      // the look starts over on new ones.
+      if (client !== undefined) continue;
       if (err instanceof DorisError && err.accessDenied) denied = true;
       const text = err instanceof Error ? err.message : String(err);
       answers.push(text.includes(ip) ? text : `${ip}: ${text}`);
     } finally {
-      await any?.close();
-      if (master !== any) await master?.close();
+      if (any !== undefined && !(keep && any === master)) await any.close();
+      if (master !== undefined && master !== any && !keep) await master.close();
     }
   }
   return {

@@ -33,7 +33,7 @@ import { buildStatefulSet, buildSupportObjects, type ClusterRef, presentComponen
 import { expandClaims } from './expand.ts';
 import { reportFailure, type StepBackoff, StepFailedError, stillFailing } from './failure.ts';
 import { components, hostKey, labelKeys, memberHost, podName, statefulSetName } from './names.ts';
-import { componentPods, type DorisView, observeDoris } from './observe.ts';
+import { componentPods, type DorisView, type KeptConnections, observeDoris } from './observe.ts';
 import { decisionEvents, nextFailures } from './plan/failover.ts';
 import { growthSteps, isDisruptive, plan } from './plan/index.ts';
 import { buildMembers } from './plan/members.ts';
@@ -61,6 +61,8 @@ export interface ClusterDeps {
    * to repair the account. Others are not logged in to at rest (the observation is the check).
    */
   readonly refused?: Set<string>;
+  /** Each cluster's connection to its master FE, kept between looks. */
+  readonly connections?: KeptConnections;
 }
 
 export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext): Promise<Outcome> {
@@ -91,6 +93,7 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
   );
   if (cluster === undefined || cluster.metadata.deletionTimestamp !== undefined) {
     deps.refused?.delete(keyOf(ctx.key));
+    deps.connections?.drop(keyOf(ctx.key));
     return done;
   }
   // The object as last stored: a failure is reported on top of the status this pass wrote.
@@ -208,7 +211,11 @@ async function reconcileLive(
       .filter((p) => p.ip !== undefined)
       .map((p) => [hostKey(memberHost(ref.name, 'fe', ref.namespace, p.ordinal)), p.ip ?? '']),
   );
-  const doris: DorisView = await (deps.observeDoris ?? observeDoris)({ credentials, feAddresses });
+  const doris: DorisView = await (deps.observeDoris ?? observeDoris)({
+    credentials,
+    feAddresses,
+    ...(deps.connections ? { kept: { key: clusterKey, connections: deps.connections } } : {}),
+  });
   if (!doris.known && doris.denied) deps.refused?.add(clusterKey);
   else deps.refused?.delete(clusterKey);
 

@@ -5,11 +5,22 @@ import type { Manager } from '../runtime/manager.ts';
 import { byLabel } from '../runtime/manager.ts';
 import { StepBackoff } from './failure.ts';
 import { labelKeys } from './names.ts';
+import { KeptConnections } from './observe.ts';
 import { type ClusterDeps, reconcileCluster } from './reconcile.ts';
 import { nodeGone } from './stranded.ts';
 
-export function setupClusterController(manager: Manager): void {
-  const deps: ClusterDeps = { manager, backoff: new StepBackoff(), refused: new Set() };
+export interface ClusterControllerOptions {
+  /** How long a connection to a cluster's master is kept before a new login (default 5 min). */
+  readonly connectionMaxAgeMs?: number;
+}
+
+export function setupClusterController(manager: Manager, opts: ClusterControllerOptions = {}): void {
+  const deps: ClusterDeps = {
+    manager,
+    backoff: new StepBackoff(),
+    refused: new Set(),
+    connections: new KeptConnections(opts.connectionMaxAgeMs),
+  };
   const controller = manager
     .controller('doriscluster', dorisClusterKind.resource)
     // Its own status writes carry progress figures: passes follow the requeue each pass asks for.
@@ -36,6 +47,7 @@ export function setupClusterController(manager: Manager): void {
   deps.secrets = manager.namedWatches(builtin.Secret, (owners) => {
     for (const key of owners) controller.queue.add(key);
   });
+  manager.onStop(() => deps.connections?.closeAll());
   // Storage classes are read (expansion support) from the cache.
   manager.cache.informersFor(builtin.StorageClass);
 }

@@ -181,6 +181,17 @@ export class DorisClient {
     return new Map(rows.map((r) => [r.Key ?? '', r.Value ?? '']));
   }
 
+  /**
+   * An idle connection kept between uses does not hold the process open (its socket is unref'd);
+   * `idle(false)` before using it again.
+   */
+  idle(on: boolean): void {
+    const stream = (this.conn as unknown as { connection?: { stream?: { ref(): void; unref(): void } } })
+      .connection?.stream;
+    if (on) stream?.unref();
+    else stream?.ref();
+  }
+
   async close(): Promise<void> {
     try {
       await this.conn.end();

@@ -103,6 +103,7 @@ export class Manager {
   readonly logger: Logger;
   private readonly opts: ManagerOptions;
   private readonly named: NamedWatches[] = [];
+  private readonly stopHooks: (() => Promise<void> | void)[] = [];
   private readonly controllers: Controller[] = [];
   private servers: (Server | undefined)[] = [];
   private elector: LeaderElector | undefined;
@@ -238,10 +239,16 @@ export class Manager {
     return w;
   }
 
+  /** Runs `hook` when the manager stops, after the last reconcile (e.g. to close kept connections). */
+  onStop(hook: () => Promise<void> | void): void {
+    this.stopHooks.push(hook);
+  }
+
   /** Graceful stop: finish in-flight reconciles, release the lease, stop caches and servers. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await Promise.all(this.controllers.map((c) => c.stop()));
+      for (const hook of this.stopHooks) await hook();
       await Promise.all(this.named.map((w) => w.stop()));
       await this.elector?.stop();
       await this.cache.stop();

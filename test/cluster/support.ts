@@ -6,7 +6,7 @@ import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { type DorisCluster, dorisClusterKind } from '../../src/api/v1alpha1/index.ts';
-import { setupClusterController } from '../../src/cluster/setup.ts';
+import { type ClusterControllerOptions, setupClusterController } from '../../src/cluster/setup.ts';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import { RestClient } from '../../src/kube/rest.ts';
 import { createLogger, silentLogger } from '../../src/runtime/log.ts';
@@ -16,7 +16,12 @@ import type { LogEntry } from '../support/doris/index.ts';
 import { eventually, simulator, testEnv } from '../support/env.ts';
 
 /** Starts a manager with the cluster controller, watching `namespace` only; stopped after the test. */
-export async function startOperator(t: TestContext, namespace: string, logSink?: string[]): Promise<Manager> {
+export async function startOperator(
+  t: TestContext,
+  namespace: string,
+  logSink?: string[],
+  options?: ClusterControllerOptions,
+): Promise<Manager> {
   await installCrds();
   const { info } = await testEnv();
   const sink =
@@ -37,7 +42,7 @@ export async function startOperator(t: TestContext, namespace: string, logSink?:
     identity: `test-${namespace}`,
     namespaces: [namespace],
   });
-  setupClusterController(manager);
+  setupClusterController(manager, options);
   await manager.start();
   t.after(() => manager.stop());
   return manager;

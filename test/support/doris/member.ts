@@ -114,6 +114,10 @@ export class Member {
     return this.mysql?.connections ?? 0;
   }
 
+  get connectionsAccepted(): number {
+    return this.mysql?.accepted ?? 0;
+  }
+
   /** The process started (after its entrypoint's registration). */
   started(now: number): void {
     this.state = 'running';

@@ -59,6 +59,7 @@ export function summarizeMember(sim: Simulator, m: Member): MemberSummary {
     ...(m.frontendName === undefined ? {} : { frontendName: m.frontendName }),
     version: m.spec.version.full,
     load: m.meter.load,
+    connectionsAccepted: m.connectionsAccepted,
   };
 }
 

@@ -49,6 +49,8 @@ export interface MemberSummary {
   readonly frontendName?: string;
   readonly version: string;
   readonly load: Load;
+  /** MySQL connections the member accepted since it was created. */
+  readonly connectionsAccepted: number;
 }
 
 export interface LoadTarget {

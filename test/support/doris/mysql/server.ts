@@ -75,8 +75,15 @@ export class MysqlServer {
     this.fe = fe;
   }
 
+  private acceptedCount = 0;
+
   get connections(): number {
     return this.sockets.size;
+  }
+
+  /** Connections accepted since the member was created (a client that reconnects each time shows here). */
+  get accepted(): number {
+    return this.acceptedCount;
   }
 
   listen(host: string, port: number): Promise<void> {
@@ -99,6 +106,7 @@ export class MysqlServer {
 
   private accept(conn: ServerConnection): void {
     const socket = conn.stream;
+    this.acceptedCount++;
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     conn.on('error', () => {});
