@@ -267,8 +267,7 @@ async function reconcileLive(
   }
   ctx.log.info({ step: step.kind, reason: step.reason }, 'step');
   if (step.kind === 'wait') return requeueAfter(step.afterMs, step.reason);
-  const key = clusterKey;
-  const backoff = deps.backoff.waitMs(key, step.reason);
+  const backoff = deps.backoff.waitMs(clusterKey, step.reason);
   if (backoff > 0) return requeueAfter(backoff, `${step.reason}: retrying after a failure`);
   // Growth takes nothing away: every StatefulSet due is created or grown in this one pass.
   const growth = step.kind === 'scale' && !isDisruptive(step) ? growthSteps(input) : [];
@@ -277,10 +276,10 @@ async function reconcileLive(
     try {
       await act(manager, { ref, spec, cluster, credentials, feAddresses, doris }, s);
     } catch (err) {
-      throw new StepFailedError(s, err, deps.backoff.failed(key, s.reason));
+      throw new StepFailedError(s, err, deps.backoff.failed(clusterKey, s.reason));
     }
   }
-  deps.backoff.succeeded(key);
+  deps.backoff.succeeded(clusterKey);
   return requeueAfter(1000, step.reason);
 }
 

@@ -20,8 +20,8 @@ import {
   waitReady,
 } from './support.ts';
 
-/** Whether `user` can log in to an FE of the namespace (of `cluster`, when given); false on 1045. */
-async function canLogin(ns: string, user: string, password: string, cluster?: string): Promise<boolean> {
+/** A MySQL connection to an FE of the namespace (of `cluster`, when given) as `user`. */
+async function connectAs(ns: string, user: string, password: string, cluster?: string) {
   const { client } = await testEnv();
   const instance = cluster === undefined ? '' : `app.kubernetes.io/instance=${cluster},`;
   const pods = await client.request<{ items: KubeObject[] }>({
@@ -30,14 +30,28 @@ async function canLogin(ns: string, user: string, password: string, cluster?: st
     query: { labelSelector: `${instance}app.kubernetes.io/component=fe` },
   });
   const ip = pods.items[0]?.status?.podIP;
+  return mysql.createConnection({ host: ip, port: 9030, user, password, connectTimeout: 3000 });
+}
+
+/** Whether `user` can log in to an FE of the namespace (of `cluster`, when given); false on 1045. */
+async function canLogin(ns: string, user: string, password: string, cluster?: string): Promise<boolean> {
   try {
-    const conn = await mysql.createConnection({ host: ip, port: 9030, user, password, connectTimeout: 3000 });
-    await conn.end();
+    await (await connectAs(ns, user, password, cluster)).end();
     return true;
   } catch (err) {
     if ((err as { errno?: number }).errno === 1045) return false;
     throw err;
   }
+}
+
+/** Creates an Opaque Secret `name` in `ns` holding `data`. */
+async function putSecret(ns: string, name: string, data: Record<string, string>): Promise<void> {
+  const { client } = await testEnv();
+  await client.request({
+    method: 'POST',
+    path: collectionPath(builtin.Secret, ns),
+    body: { apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: data },
+  });
 }
 
 test('the account follows the auth Secret, new members keep joining, and passwords stay secret (S7)', async (t) => {
@@ -243,14 +257,8 @@ test('with an account of its own, the operator gives root a password (generated,
   const requests: string[] = [];
   manager.client.onRequest((method, code) => requests.push(`${method} ${code}`));
   const { client } = await testEnv();
-  const put = (name: string, data: Record<string, string>) =>
-    client.request({
-      method: 'POST',
-      path: collectionPath(builtin.Secret, ns),
-      body: { apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: data },
-    });
-  await put('doris-auth', { username: 'doris_admin', password: 'Adm1n-pa55-77c1' });
-  await put('root-pw', { password: 'R00t-pa55-5e2a' });
+  await putSecret(ns, 'doris-auth', { username: 'doris_admin', password: 'Adm1n-pa55-77c1' });
+  await putSecret(ns, 'root-pw', { password: 'R00t-pa55-5e2a' });
   await createCluster(ns, 'd21', {
     version: '2.1.7',
     authSecretRef: { name: 'doris-auth' },
@@ -333,16 +341,7 @@ test('a password of the operator account changed by hand in Doris is restored at
   // when its password changes, so only a new login shows the change.
   await startOperator(t, ns, undefined, { connectionMaxAgeMs: 5000 });
   const { client } = await testEnv();
-  await client.request({
-    method: 'POST',
-    path: collectionPath(builtin.Secret, ns),
-    body: {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'doris-auth' },
-      stringData: { username: 'doris_admin', password: 'Adm1n-pa55-d41f' },
-    },
-  });
+  await putSecret(ns, 'doris-auth', { username: 'doris_admin', password: 'Adm1n-pa55-d41f' });
   await createCluster(ns, 'doris', {
     version: '2.1.7',
     authSecretRef: { name: 'doris-auth' },
@@ -355,18 +354,7 @@ test('a password of the operator account changed by hand in Doris is restored at
     path: objectPath(builtin.Secret, ns, 'doris-root'),
   });
   const rootPassword = Buffer.from(generated.data?.password ?? '', 'base64').toString();
-  const pods = await client.request<{ items: KubeObject[] }>({
-    method: 'GET',
-    path: collectionPath(builtin.Pod, ns),
-    query: { labelSelector: 'app.kubernetes.io/component=fe' },
-  });
-  const asRoot = await mysql.createConnection({
-    host: pods.items[0]?.status?.podIP,
-    port: 9030,
-    user: 'root',
-    password: rootPassword,
-    connectTimeout: 3000,
-  });
+  const asRoot = await connectAs(ns, 'root', rootPassword);
   await asRoot.query("SET PASSWORD FOR 'doris_admin'@'%' = PASSWORD('changed-by-hand')");
   await asRoot.end();
   assert.equal(await canLogin(ns, 'doris_admin', 'Adm1n-pa55-d41f'), false);

@@ -6,38 +6,13 @@
  * and the two rebuilds never overlap (S4). Replay a failure with DORIS_CHAOS_SEED=<the printed seed>.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { freezeAfterDeletions, killRepeatedly, seededBetween } from '../support/chaos.ts';
 import { eventually, newNamespace, type PrivateEnvironment, privateEnvironment } from '../support/env.ts';
 import { downIntervals, quorumLosses } from './invariants.ts';
-import {
-  createCluster,
-  getCluster,
-  killOperator,
-  logMark,
-  namespaceLog,
-  operatorProcess,
-  waitReady,
-} from './support.ts';
+import { createCluster, getCluster, logMark, namespaceLog, operatorProcess, waitReady } from './support.ts';
 
-const seed = Number(process.env.DORIS_CHAOS_SEED ?? randomInt(2 ** 31));
-console.log(`fe-failover-adversarial: seed ${seed} (replay with DORIS_CHAOS_SEED=${seed})`);
-
-/** mulberry32: a seeded generator, so a failing run can be replayed. */
-function seeded(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-const random = seeded(seed);
-const between = (lo: number, hi: number) => Math.round(lo + random() * (hi - lo));
+const between = seededBetween('fe-failover-adversarial');
 
 let env: PrivateEnvironment;
 before(async () => {
@@ -50,7 +25,7 @@ after(async () => {
 
 test('a follower and an observer with damaged metadata are rebuilt one after the other, quorum kept at every instant, with the controller manager frozen and the operator SIGKILLed at random', async (t) => {
   const ns = await newNamespace(t, 'fe-rebuild');
-  let operator: ChildProcess = await operatorProcess(t, ns);
+  const operator = await operatorProcess(t, ns);
   await createCluster(ns, 'doris', {
     version: '2.1.7',
     fe: { replicas: 5, electionNumber: 3, failover: { period: '5s' } },
@@ -69,7 +44,6 @@ test('a follower and an observer with damaged metadata are rebuilt one after the
   await sim.damageMeta(`${ns}/${follower}`);
   await sim.damageMeta(`${ns}/${observer}`);
 
-  let done = false;
   const healed = eventually(
     async () => {
       const c = await getCluster(ns, 'doris');
@@ -81,39 +55,15 @@ test('a follower and an observer with damaged metadata are rebuilt one after the
       );
     },
     { timeoutMs: 360_000, intervalMs: 1000, what: 'both FEs rebuilt and the cluster Ready' },
-  ).finally(() => {
-    done = true;
-  });
+  );
   // The controller manager freezes for 3-8 s after each pod the operator deletes.
-  let freezes = 0;
-  const freezer = (async () => {
-    let seen = since;
-    while (!done) {
-      const log = await namespaceLog(ns, seen);
-      seen = log.at(-1)?.seq ?? seen;
-      if (log.some((e) => e.kind === 'pod' && e.text === 'pod terminating')) {
-        env.controlPlane.freezeControllerManager(true);
-        freezes++;
-        await sleep(between(3000, 8000));
-        env.controlPlane.freezeControllerManager(false);
-      }
-      await sleep(30);
-    }
-  })();
+  const freezer = freezeAfterDeletions(env.controlPlane, ns, since, () => between(3000, 8000));
   let kills = 0;
+  let freezes = 0;
   try {
-    while (!done) {
-      await sleep(between(500, 4000));
-      if (done) break;
-      await killOperator(operator);
-      kills++;
-      operator = await operatorProcess(t, ns);
-    }
-    await healed;
+    ({ kills } = await killRepeatedly(t, ns, operator, healed, () => between(500, 4000)));
   } finally {
-    done = true;
-    await freezer;
-    env.controlPlane.freezeControllerManager(false);
+    freezes = await freezer.stop();
   }
   assert.ok(kills >= 5, `the operator was killed ${kills} times`);
   assert.ok(freezes >= 2, `the controller manager froze after each pod deletion (${freezes})`);

@@ -10,11 +10,9 @@
  * Replay a failure with DORIS_CHAOS_SEED=<the printed seed>.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { after, before, type TestContext, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { builtin, objectPath } from '../../src/kube/resources.ts';
+import { freezeAfterDeletions, killRepeatedly, seededBetween } from '../support/chaos.ts';
 import {
   eventually,
   newNamespace,
@@ -34,7 +32,6 @@ import {
   createCluster,
   createTable,
   getCluster,
-  killOperator,
   logMark,
   namespaceLog,
   operatorProcess,
@@ -45,22 +42,7 @@ import {
 
 /** Members take seconds to start, as a JVM replaying its meta does (real Doris: 15 s and more). */
 const processStartMs = 3000;
-const seed = Number(process.env.DORIS_CHAOS_SEED ?? randomInt(2 ** 31));
-console.log(`one-at-a-time: seed ${seed} (replay with DORIS_CHAOS_SEED=${seed})`);
-
-/** A small seeded generator (mulberry32), so a failing run can be replayed. */
-function seeded(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-const random = seeded(seed);
-const between = (lo: number, hi: number) => Math.round(lo + random() * (hi - lo));
+const between = seededBetween('one-at-a-time');
 
 let env: PrivateEnvironment;
 before(async () => {
@@ -153,28 +135,12 @@ test('upgrade with the controller manager frozen after each deletion: one member
   await patchSpec(ns, 'doris', { version: '2.1.9' });
 
   // Every time the operator deletes a pod, the controller manager freezes for 3-8 s.
-  let stop = false;
+  const freezer = freezeAfterDeletions(env.controlPlane, ns, since, () => between(3000, 8000));
   let freezes = 0;
-  const freezer = (async () => {
-    let seen = since;
-    while (!stop) {
-      const log = await namespaceLog(ns, seen);
-      seen = log.at(-1)?.seq ?? seen;
-      if (log.some((e) => e.kind === 'pod' && e.text === 'pod terminating')) {
-        env.controlPlane.freezeControllerManager(true);
-        freezes++;
-        await sleep(between(3000, 8000));
-        env.controlPlane.freezeControllerManager(false);
-      }
-      await sleep(30);
-    }
-  })();
   try {
     await upgraded(ns, 420_000);
   } finally {
-    stop = true;
-    await freezer;
-    env.controlPlane.freezeControllerManager(false);
+    freezes = await freezer.stop();
   }
   assert.ok(freezes >= 11, `the controller manager was frozen after each of the 11 deletions (${freezes})`);
   await assertOneAtATime(ns, since);
@@ -183,25 +149,13 @@ test('upgrade with the controller manager frozen after each deletion: one member
 
 test('upgrade with the operator SIGKILLed at random instants (>= 20 kills): one member down at a time', async (t) => {
   const ns = await newNamespace(t, 'killed');
-  let operator: ChildProcess = await operatorProcess(t, ns);
+  const operator = await operatorProcess(t, ns);
   await readyFullTopology(t, ns);
   const since = await logMark();
   const reader = watchRows(t, ns, 'doris');
   await patchSpec(ns, 'doris', { version: '2.1.9' });
 
-  let done = false;
-  let kills = 0;
-  const finished = upgraded(ns, 420_000).finally(() => {
-    done = true;
-  });
-  while (!done) {
-    await sleep(between(200, 2500));
-    if (done) break;
-    await killOperator(operator);
-    kills++;
-    operator = await operatorProcess(t, ns);
-  }
-  await finished;
+  const { kills } = await killRepeatedly(t, ns, operator, upgraded(ns, 420_000), () => between(200, 2500));
   assert.ok(kills >= 20, `the operator was killed ${kills} times during the upgrade (>= 20)`);
   await assertOneAtATime(ns, since);
   await assertRowsReadable(reader);

@@ -747,16 +747,21 @@ test('growth: a new cluster gets every StatefulSet in one pass, none of them wai
   assert.deepEqual(growthSteps(input({})), [], 'nothing to grow at rest');
 });
 
-test('failover and a scale-in asked together never overlap (S4): the scale-in waits while the failed member is down', () => {
-  const failedCn = withBackends(input({ cn: 3, specCn: 1 }), (b) =>
+/** doris-cn-0 dead in Doris after having run; and its failure record with doris-cn-2 in its place. */
+const cn0Dead = (i: PlanInput) =>
+  withBackends(i, (b) =>
     b.host === host('cn', 0) ? { ...b, alive: false, lastStartTime: '2026-01-01 00:00:00' } : b,
   );
-  const record = {
-    member: 'doris-cn-0',
-    since: '2026-01-01T00:00:00Z',
-    reason: 'x',
-    replacement: 'doris-cn-2',
-  };
+const cn0Replaced = {
+  member: 'doris-cn-0',
+  since: '2026-01-01T00:00:00Z',
+  reason: 'x',
+  replacement: 'doris-cn-2',
+};
+
+test('failover and a scale-in asked together never overlap (S4): the scale-in waits while the failed member is down', () => {
+  const failedCn = cn0Dead(input({ cn: 3, specCn: 1 }));
+  const record = cn0Replaced;
   const i = { ...failedCn, failures: { cn: [record] } };
   const next = nextFailures(i, buildMembers(i)).cn ?? [];
   assert.equal(next[0]?.replacement, 'doris-cn-2', 'the replacement stays while cn-0 is down');
@@ -896,15 +901,8 @@ test('FE failover: never while Doris is unknown (S3); not during a member restar
 });
 
 test('failover: a compute node dead for good (its pod unplaceable) whose replacement serves has its registration dropped; a pod being recreated or placed keeps it', () => {
-  const base = withBackends(input({ cn: 3, specCn: 2 }), (b) =>
-    b.host === host('cn', 0) ? { ...b, alive: false, lastStartTime: '2026-01-01 00:00:00' } : b,
-  );
-  const record = {
-    member: 'doris-cn-0',
-    since: '2026-01-01T00:00:00Z',
-    reason: 'x',
-    replacement: 'doris-cn-2',
-  };
+  const base = cn0Dead(input({ cn: 3, specCn: 2 }));
+  const record = cn0Replaced;
   const withPod = (over: Partial<PodView> | undefined): PlanInput => ({
     ...base,
     pods: {
