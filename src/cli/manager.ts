@@ -1,9 +1,8 @@
 /** `doris-operator manager`: the doris-controller-manager process. */
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
-import { controllers } from '../controllers.ts';
 import { createLogger } from '../runtime/log.ts';
-import { Manager } from '../runtime/manager.ts';
+import type { Manager } from '../runtime/manager.ts';
 import { detectClusterDomain } from './cluster-domain.ts';
 import { loadClient } from './kubeconfig.ts';
 import { serverOptions } from './options.ts';
@@ -74,14 +73,20 @@ export function managerCommand(): Command {
       ).env('DORIS_CLUSTER_DOMAIN'),
     )
     .addOption(
-      new Option('--concurrency <n>', 'workers per controller')
+      new Option(
+        '--concurrency <n>',
+        'clusters reconciled at once per controller (a pass mostly waits on the API server and Doris, so workers are cheap; an FE that does not answer holds one)',
+      )
         .argParser(positiveInt)
         .env('CONCURRENCY')
-        .default(2),
+        .default(16),
     )
     .action(async (o) => {
       const logger = createLogger(o.logLevel);
       const client = await loadClient(o.kubeconfig);
+      // Loaded here, not at the top: the webhook process (same binary) never loads the controllers.
+      const { Manager } = await import('../runtime/manager.ts');
+      const { controllers } = await import('../controllers.ts');
       const identity = process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
       const manager = new Manager({
         client,

@@ -1,8 +1,6 @@
 /** `doris-operator webhook`: the doris-admission-webhook process (two replicas, no leader election). */
 import { Command, Option } from 'commander';
 import { createLogger } from '../runtime/log.ts';
-import { WebhookApp } from '../webhook/app.ts';
-import { parseSelector } from '../webhook/selector.ts';
 import { loadClient } from './kubeconfig.ts';
 import { serverOptions } from './options.ts';
 
@@ -161,6 +159,9 @@ export function webhookCommand(): Command {
     .action(async (o) => {
       const logger = createLogger(o.logLevel).child({ component: 'doris-admission-webhook' });
       const client = await loadClient(o.kubeconfig);
+      // Loaded here, not at the top: the manager process (same binary) never loads the webhook.
+      const { WebhookApp } = await import('../webhook/app.ts');
+      const { parseSelector } = await import('../webhook/selector.ts');
       const app = new WebhookApp({
         client,
         logger,

@@ -70,7 +70,8 @@ export async function login(ip: string, c: Credentials): Promise<Login> {
       ok: true,
       client: await DorisClient.connect(
         { host: ip, user: c.user, password: c.password },
-        { connectTimeoutMs: 3000 },
+        // An FE that takes the login but holds its replies must not hold this cluster's pass long.
+        { connectTimeoutMs: 3000, queryTimeoutMs: 10_000 },
       ),
     };
   } catch (err) {

@@ -76,7 +76,7 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
     manager.primarySelector(),
   );
   const live = cluster?.metadata.deletionTimestamp === undefined ? cluster?.spec : undefined;
-  // The Secrets a cluster reads each pass, watched by name so that a pass at rest reads nothing:
+  // The Secrets a cluster reads each pass, watched (named-watch.ts) so that a pass at rest reads nothing:
   // the user's (auth, root) and the operator's own (confirmed credentials, generated root password).
   const named =
     live === undefined

@@ -15,6 +15,17 @@ export interface ClusterControllerOptions {
 }
 
 export function setupClusterController(manager: Manager, opts: ClusterControllerOptions = {}): void {
+  // Only the clusters' own objects are cached (they all carry the cluster label), not every pod,
+  // Service or ConfigMap of the Kubernetes cluster.
+  for (const type of [
+    builtin.StatefulSet,
+    builtin.Service,
+    builtin.ConfigMap,
+    builtin.PodDisruptionBudget,
+    builtin.Pod,
+    builtin.PersistentVolumeClaim,
+  ])
+    manager.cache.restrict(type, labelKeys.cluster);
   const deps: ClusterDeps = {
     manager,
     backoff: new StepBackoff(),
@@ -43,7 +54,7 @@ export function setupClusterController(manager: Manager, opts: ClusterController
             .flatMap(byLabel(labelKeys.cluster)),
     )
     .complete((ctx) => reconcileCluster(deps, ctx));
-  // The Secret each cluster names (spec.authSecretRef), watched by name: not every Secret is cached.
+  // The Secrets each cluster names (auth, root, its own): watched as metadata, their data read on change.
   deps.secrets = manager.namedWatches(builtin.Secret, (owners) => {
     for (const key of owners) controller.queue.add(key);
   });

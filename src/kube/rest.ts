@@ -38,6 +38,8 @@ export interface Request {
   readonly contentType?: string;
   /** @default 30000 */
   readonly timeoutMs?: number;
+  /** @default 'application/json' */
+  readonly accept?: string;
 }
 
 /** Called once per finished request, for metrics. */
@@ -142,7 +144,7 @@ export class RestClient {
     const headers: Record<string, string | number> = {
       ...(this.base.headers as Record<string, string>),
       ...(authorization ? { authorization } : {}),
-      accept: 'application/json',
+      accept: req.accept ?? 'application/json',
     };
     if (payload !== undefined) {
       headers['content-type'] = req.contentType ?? 'application/json';

@@ -19,6 +19,8 @@ export class Cache {
   private readonly client: RestClient;
   private readonly opts: CacheOptions;
   private readonly informers = new Map<string, Informer[]>();
+  /** The label selector of a type's informers when a caller names none (see `restrict`). */
+  private readonly restricted = new Map<string, string>();
   private started = false;
 
   constructor(client: RestClient, opts: CacheOptions = {}) {
@@ -26,9 +28,22 @@ export class Cache {
     this.opts = opts;
   }
 
+  /**
+   * Caches only the objects of `type` that match `labelSelector`, for every reader that names no
+   * selector of its own: an operator reads its own children, and a cluster-wide copy of every pod
+   * or ConfigMap would cost more memory than everything else. Called before the type's first use.
+   */
+  restrict(type: ResourceType, labelSelector: string): void {
+    const typeId = `${type.group}/${type.plural}`;
+    if (this.informers.has(`${typeId}?`)) throw new Error(`${typeId} is cached already: restrict it first`);
+    this.restricted.set(typeId, labelSelector);
+  }
+
   /** The informers for `type` (one per watched namespace), created on first use. */
-  informersFor(type: ResourceType, labelSelector?: string): Informer[] {
-    const id = `${type.group}/${type.plural}?${labelSelector ?? ''}`;
+  informersFor(type: ResourceType, selector?: string): Informer[] {
+    const typeId = `${type.group}/${type.plural}`;
+    const labelSelector = selector ?? this.restricted.get(typeId);
+    const id = `${typeId}?${selector ?? ''}`;
     let list = this.informers.get(id);
     if (list === undefined) {
       const namespaces = type.namespaced && this.opts.namespaces?.length ? this.opts.namespaces : [undefined];

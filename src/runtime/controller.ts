@@ -60,7 +60,7 @@ export type MapFunc = (obj: KubeObject) => readonly string[];
 export interface ControllerOptions {
   readonly name: string;
   readonly reconcile: Reconciler;
-  /** Workers. @default 2 */
+  /** Workers: keys reconciled at once (never one key twice). @default 16 */
   readonly concurrency?: number;
   readonly logger: Logger;
   readonly metrics?: OperatorMetrics;
@@ -129,7 +129,7 @@ export class Controller {
   }
 
   start(): void {
-    const n = this.opts.concurrency ?? 2;
+    const n = this.opts.concurrency ?? 16;
     for (let i = 0; i < n; i++) this.workers.push(this.work());
   }
 

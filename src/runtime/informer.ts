@@ -29,6 +29,11 @@ export interface InformerOptions {
   readonly fieldSelector?: string;
   /** Replays the cache to handlers this often; 0 disables. @default 600000 (10 min) */
   readonly resyncMs?: number;
+  /**
+   * Only the objects' metadata (PartialObjectMetadata): enough to know what exists and when it
+   * changed, without holding (or even receiving) the content, e.g. Secrets' data.
+   */
+  readonly metadataOnly?: boolean;
   /** Objects per list page. @default 500 */
   readonly pageSize?: number;
   readonly logger?: Logger;
@@ -41,8 +46,10 @@ interface WatchEvent {
 
 interface List {
   metadata: { resourceVersion: string; continue?: string };
-  items: KubeObject[];
+  items: KubeObject[] | null;
 }
+
+const metadataAccept = (kind: string) => `application/json;as=${kind};g=meta.k8s.io;v=v1,application/json`;
 
 /** Thrown inside the watch loop when the server says our resourceVersion is too old. */
 class Expired extends Error {}
@@ -155,6 +162,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       const page = await this.client.request<List>({
         method: 'GET',
         path: this.path,
+        ...(this.opts.metadataOnly ? { accept: metadataAccept('PartialObjectMetadataList') } : {}),
         query: {
           limit: this.opts.pageSize ?? 500,
           continue: cont,
@@ -164,7 +172,8 @@ export class Informer<T extends KubeObject = KubeObject> {
         timeoutMs: 60_000,
       });
       // List items carry no kind; fill it in so cached objects look like watched ones.
-      for (const item of page.items)
+      // An empty metadata-only list says `items: null`.
+      for (const item of page.items ?? [])
         items.push({ apiVersion: apiVersionOf(this.type), kind: this.type.kind, ...item });
       cont = page.metadata.continue || undefined;
       rv = page.metadata.resourceVersion;
@@ -197,6 +206,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       {
         method: 'GET',
         path: this.path,
+        ...(this.opts.metadataOnly ? { accept: metadataAccept('PartialObjectMetadata') } : {}),
         query: {
           watch: true,
           resourceVersion: this.resourceVersion,
@@ -235,6 +245,9 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private apply(obj: T): void {
+    // Who set which field is the API server's business (server-side apply): dropped from the
+    // cache, where it would be most of a pod's size.
+    delete obj.metadata.managedFields;
     const old = this.store.upsert(obj);
     if (old === undefined) this.emit('add', obj);
     else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit('update', old, obj);

@@ -232,9 +232,12 @@ export class Manager {
     this.logger.info({ controllers: this.controllers.map((c) => c.name) }, 'controllers started');
   }
 
-  /** Watches of single named objects (named-watch.ts); stopped with the manager. */
+  /** Objects named by others, watched as metadata (named-watch.ts); stopped with the manager. */
   namedWatches(type: ResourceType, onChange: (owners: readonly string[]) => void): NamedWatches {
-    const w = new NamedWatches(this.client, type, onChange, this.logger);
+    const w = new NamedWatches(this.client, type, onChange, {
+      ...(this.opts.namespaces ? { namespaces: this.opts.namespaces } : {}),
+      logger: this.logger,
+    });
     this.named.push(w);
     return w;
   }

@@ -1,12 +1,16 @@
 /**
- * Watches of single objects by name (the Secret a DorisCluster names), for resources the operator
- * must not cache wholesale: each is an informer with `fieldSelector=metadata.name=<name>` in its
- * namespace, shared by every owner naming it and stopped when none does. Any change to one
- * requeues its owners, so a Secret created or rotated is acted on at once, not at the next resync.
+ * Objects named by others (the Secret a DorisCluster names), for a type the operator must not
+ * cache wholesale. One metadata-only informer per watched namespace (or one for all) knows which
+ * objects exist and their resourceVersion, without their content; an object's content is read
+ * (GET) only when an owner asks for it and its resourceVersion changed since the last read, and is
+ * kept only while some owner names it. So a pass at rest makes no request, a Secret created or
+ * rotated requeues its owners at once, and the operator holds one watch connection however many
+ * clusters it runs (a watch per name held one connection each, and 100 clusters exhausted the
+ * client's connection pool).
  */
 import type { Logger } from 'pino';
-import type { ResourceType } from '../kube/resources.ts';
-import type { RestClient } from '../kube/rest.ts';
+import { objectPath, type ResourceType } from '../kube/resources.ts';
+import { isNotFound, type RestClient } from '../kube/rest.ts';
 import { Informer } from './informer.ts';
 import type { KubeObject } from './object.ts';
 
@@ -17,91 +21,131 @@ export interface ObjectRef {
 
 const idOf = (r: ObjectRef): string => `${r.namespace}/${r.name}`;
 
+export interface NamedWatchOptions {
+  /** The namespaces owners live in; all when empty. */
+  readonly namespaces?: readonly string[];
+  readonly logger?: Logger;
+}
+
 export class NamedWatches {
-  private readonly watches = new Map<string, { informer: Informer; owners: Set<string> }>();
+  /** Owners of each named object. */
+  private readonly owners = new Map<string, Set<string>>();
+  /** What each owner names. */
   private readonly named = new Map<string, Set<string>>();
+  /** Content last read of objects still named. */
+  private readonly content = new Map<string, KubeObject>();
+  private readonly informers = new Map<string | undefined, Informer>();
   private stopped = false;
 
   private readonly client: RestClient;
   private readonly type: ResourceType;
   /** Called with the owners of an object that changed (added, updated, deleted). */
   private readonly onChange: (owners: readonly string[]) => void;
-  private readonly logger: Logger | undefined;
+  private readonly opts: NamedWatchOptions;
 
   constructor(
     client: RestClient,
     type: ResourceType,
     onChange: (owners: readonly string[]) => void,
-    logger?: Logger,
+    opts: NamedWatchOptions = {},
   ) {
     this.client = client;
     this.type = type;
     this.onChange = onChange;
-    this.logger = logger;
+    this.opts = opts;
   }
 
-  /** The objects `owner` names now (none to forget it): watches start and stop to match. */
+  /** The objects `owner` names now (none to forget it). */
   track(owner: string, refs: readonly ObjectRef[]): void {
     if (this.stopped) return;
     const ids = new Set(refs.map(idOf));
     for (const id of this.named.get(owner) ?? []) {
       if (ids.has(id)) continue;
-      const w = this.watches.get(id);
-      w?.owners.delete(owner);
-      if (w !== undefined && w.owners.size === 0) {
-        this.watches.delete(id);
-        void w.informer.stop();
+      const owners = this.owners.get(id);
+      owners?.delete(owner);
+      if (owners?.size === 0) {
+        this.owners.delete(id);
+        this.content.delete(id);
       }
     }
     for (const ref of refs) {
       const id = idOf(ref);
-      let w = this.watches.get(id);
-      if (w === undefined) {
-        w = { informer: this.watch(ref), owners: new Set() };
-        this.watches.set(id, w);
-      }
-      w.owners.add(owner);
+      this.informerFor(ref.namespace);
+      const owners = this.owners.get(id) ?? new Set();
+      owners.add(owner);
+      this.owners.set(id, owners);
     }
     if (ids.size === 0) this.named.delete(owner);
     else this.named.set(owner, ids);
   }
 
   /**
-   * The object, once the watch of `ref` (which an owner must track) has synced: undefined when it
-   * does not exist. Waits for the first list, so callers never need to GET what is watched.
+   * The object `ref` (which an owner must track), undefined when it does not exist. Waits for the
+   * metadata informer's first list; reads the content only when it changed since the last read.
    */
   async read(ref: ObjectRef, timeoutMs = 10_000): Promise<KubeObject | undefined> {
-    const w = this.watches.get(idOf(ref));
-    if (w === undefined) throw new Error(`${this.type.plural} ${idOf(ref)} is not watched`);
-    await w.informer.waitForSync(AbortSignal.timeout(timeoutMs));
-    return w.informer.store.get(idOf(ref));
+    const id = idOf(ref);
+    if (!this.owners.has(id)) throw new Error(`${this.type.plural} ${id} is not watched`);
+    const informer = this.informerFor(ref.namespace);
+    await informer.waitForSync(AbortSignal.timeout(timeoutMs));
+    const meta = informer.store.get(id);
+    if (meta === undefined) {
+      this.content.delete(id);
+      return undefined;
+    }
+    const known = this.content.get(id);
+    if (known !== undefined && known.metadata.resourceVersion === meta.metadata.resourceVersion) return known;
+    let object: KubeObject;
+    try {
+      object = await this.client.request<KubeObject>({
+        method: 'GET',
+        path: objectPath(this.type, ref.namespace, ref.name),
+      });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+    delete object.metadata.managedFields;
+    // Kept under the version the watch will report for it, so the next read is free.
+    if (this.owners.has(id)) this.content.set(id, object);
+    return object;
   }
 
-  /** Watched names, for tests and metrics. */
+  /** Named objects, for tests and metrics. */
   get size(): number {
-    return this.watches.size;
+    return this.owners.size;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const all = [...this.watches.values()];
-    this.watches.clear();
+    const all = [...this.informers.values()];
+    this.informers.clear();
+    this.owners.clear();
     this.named.clear();
-    await Promise.all(all.map((w) => w.informer.stop()));
+    this.content.clear();
+    await Promise.all(all.map((i) => i.stop()));
   }
 
-  private watch(ref: ObjectRef): Informer {
-    const informer = new Informer(this.client, this.type, {
-      namespace: ref.namespace,
-      fieldSelector: `metadata.name=${ref.name}`,
+  /** The metadata informer covering `namespace`, started on first use. */
+  private informerFor(namespace: string): Informer {
+    const scoped = (this.opts.namespaces?.length ?? 0) > 0;
+    if (scoped && !this.opts.namespaces?.includes(namespace))
+      throw new Error(`namespace ${namespace} is not watched`);
+    const key = scoped ? namespace : undefined;
+    let informer = this.informers.get(key);
+    if (informer !== undefined) return informer;
+    informer = new Informer(this.client, this.type, {
+      ...(key === undefined ? {} : { namespace: key }),
+      metadataOnly: true,
       resyncMs: 0,
-      ...(this.logger ? { logger: this.logger } : {}),
+      ...(this.opts.logger ? { logger: this.opts.logger } : {}),
     });
-    const changed = () => {
-      const owners = this.watches.get(idOf(ref))?.owners;
+    const changed = (o: KubeObject) => {
+      const owners = this.owners.get(idOf({ namespace: o.metadata.namespace ?? '', name: o.metadata.name }));
       if (owners !== undefined && owners.size > 0) this.onChange([...owners]);
     };
     informer.addHandler({ add: changed, update: changed, delete: changed });
+    this.informers.set(key, informer);
     informer.start();
     return informer;
   }

@@ -17,6 +17,8 @@ export interface Recorded {
   /** Path with query string. */
   readonly url: string;
   readonly status: number;
+  /** The Accept header: a metadata-only list or watch asks for `as=PartialObjectMetadata...`. */
+  readonly accept?: string;
 }
 
 /** What RBAC sees in a request: verb, API group, resource (with subresource), namespace. */
@@ -92,7 +94,12 @@ export class AuditProxy {
         ca,
       },
       (upRes) => {
-        this.records.push({ method: req.method ?? '', url: req.url ?? '', status: upRes.statusCode ?? 0 });
+        this.records.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          status: upRes.statusCode ?? 0,
+          ...(req.headers.accept ? { accept: req.headers.accept } : {}),
+        });
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         upRes.pipe(res);
       },

@@ -208,3 +208,25 @@ test('a forced 410 Gone relists and still reports every change', async (t) => {
   assert.ok(informer.stats.relists > relistsBefore, 'the informer relisted after 410');
   assert.ok(log.includes('add c') && log.includes('delete a') && log.includes('update b=2'), log.join(', '));
 });
+
+test('a metadata-only informer syncs on an empty namespace and follows objects without their content', async (t) => {
+  const { client } = await testEnv();
+  const ns = await newNamespace(t, 'meta');
+  const informer = new Informer(client, builtin.Secret, { namespace: ns, metadataOnly: true, resyncMs: 0 });
+  const { log } = track(informer);
+  informer.start();
+  t.after(() => informer.stop());
+  // The API server answers an empty metadata list with `items: null`.
+  await informer.waitForSync(AbortSignal.timeout(10_000));
+  await client.request({
+    method: 'POST',
+    path: collectionPath(builtin.Secret, ns),
+    body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { v: 'secret' } },
+  });
+  const cached = await eventually(() => informer.store.get(`${ns}/s`), { what: 'the Secret seen' });
+  assert.equal(cached.data, undefined, 'no data in a metadata-only cache');
+  assert.ok(cached.metadata.resourceVersion);
+  await client.request({ method: 'DELETE', path: objectPath(builtin.Secret, ns, 's') });
+  await eventually(() => log.includes('delete s'), { what: 'the delete seen' });
+  assert.deepEqual(log, ['add s', 'delete s']);
+});

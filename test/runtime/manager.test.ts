@@ -66,3 +66,48 @@ test('owned objects requeue their owner; metrics and probes are served', async (
   assert.match(text, /workqueue_adds_total\{name="owners"\} \d+/);
   assert.match(text, /rest_client_requests_total\{method="WATCH",code="200"\} \d+/);
 });
+
+test('a restricted type caches only the objects its selector matches, without managedFields', async (t) => {
+  const { client, info } = await testEnv();
+  const ns = await newNamespace(t, 'mgr');
+  const manager = new Manager({
+    client: await RestClient.fromKubeconfigFile(info.kubeconfigPath),
+    logger: silentLogger,
+    identity: 'test',
+    namespaces: [ns],
+  });
+  manager.cache.restrict(builtin.ConfigMap, 'example.com/mine');
+  const seen: string[] = [];
+  manager
+    .controller('secrets', builtin.Secret)
+    .watches(builtin.ConfigMap, (cm) => {
+      seen.push(cm.metadata.name);
+      return [];
+    })
+    .complete(async () => done);
+  await manager.start();
+  t.after(() => manager.stop());
+  assert.throws(() => manager.cache.restrict(builtin.ConfigMap, 'x'), /restrict it first/);
+
+  for (const [name, labels] of [
+    ['mine', { 'example.com/mine': 'yes' }],
+    ['other', {}],
+  ] as const)
+    await client.request({
+      method: 'POST',
+      path: collectionPath(builtin.ConfigMap, ns),
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data: { a: 'b' } },
+    });
+  const mine = await eventually(() => manager.cache.get(builtin.ConfigMap, ns, 'mine'), {
+    what: 'the labelled ConfigMap cached',
+  });
+  assert.equal(mine.metadata.managedFields, undefined, 'managedFields are not kept');
+  assert.deepEqual(mine.data, { a: 'b' });
+  assert.equal(manager.cache.get(builtin.ConfigMap, ns, 'other'), undefined);
+  // kube-root-ca.crt and 'other' exist in the namespace; neither reaches the cache or the watch.
+  assert.deepEqual(
+    manager.cache.list(builtin.ConfigMap, ns).map((c) => c.metadata.name),
+    ['mine'],
+  );
+  assert.ok(!seen.includes('other') && !seen.includes('kube-root-ca.crt'), seen.join());
+});

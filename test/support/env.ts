@@ -11,7 +11,13 @@ import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import { RestClient } from '../../src/kube/rest.ts';
-import { ControlPlane, type ControlPlaneInfo, kubeconfigYaml, serviceAccountToken } from './control-plane.ts';
+import {
+  ControlPlane,
+  type ControlPlaneInfo,
+  type ControlPlaneOptions,
+  kubeconfigYaml,
+  serviceAccountToken,
+} from './control-plane.ts';
 import { SimulatorClient } from './doris/control/client.ts';
 import { type RunningSimulator, startSimulator } from './doris/index.ts';
 import type { Timing } from './doris/timing.ts';
@@ -79,8 +85,9 @@ export interface PrivateEnvironment {
 export async function privateEnvironment(
   timing: Partial<Timing> = {},
   clusterDomain?: string,
+  controlPlaneOptions: ControlPlaneOptions = {},
 ): Promise<PrivateEnvironment> {
-  const controlPlane = await ControlPlane.start();
+  const controlPlane = await ControlPlane.start(controlPlaneOptions);
   const sim = await startSimulator({
     kubeconfigPath: controlPlane.info.kubeconfigPath,
     timing,

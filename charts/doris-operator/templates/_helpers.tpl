@@ -89,12 +89,12 @@ Cluster-wide mode puts them in a ClusterRole; namespaced mode in a Role in each 
 - apiGroups: [""]
   resources: [persistentvolumeclaims]
   verbs: [list, watch, patch, delete]
-# The auth Secret a cluster names is watched by name (fieldSelector metadata.name), so a Secret
-# created or rotated is acted on at once; no other Secret is listed or cached. The
-# <cluster>-operator-credentials Secret is written by server-side apply.
+# Secrets are watched as metadata only (one watch, no data cached), so the auth Secret a cluster
+# names is acted on as soon as it is created or rotated; its data is read (get) only when its
+# resourceVersion changed. The <cluster>-operator-credentials Secret is written by server-side apply.
 - apiGroups: [""]
   resources: [secrets]
-  verbs: [list, watch, create, patch]
+  verbs: [get, list, watch, create, patch]
 # events.k8s.io Events: created, and patched when they repeat (series).
 - apiGroups: [events.k8s.io]
   resources: [events]
