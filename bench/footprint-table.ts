@@ -26,8 +26,11 @@ const heapText = (h: Heap) => `${h.usedMiB} / ${h.totalMiB}`;
 const perMinute = (n: number, seconds: number) => Math.round((n * 60) / seconds);
 
 function restText(r: Idle['rest']): string {
+  const writesTo = Object.entries(r.requests?.writesTo ?? {})
+    .map(([k, v]) => `${perMinute(v, r.seconds)} ${k}`)
+    .join(', ');
   const api = r.requests
-    ? `${perMinute(r.requests.reads, r.seconds)} API reads, ${perMinute(r.requests.writes, r.seconds)} writes`
+    ? `${perMinute(r.requests.reads, r.seconds)} API reads, ${perMinute(r.requests.writes, r.seconds)} writes${writesTo ? ` (${writesTo})` : ''}`
     : 'API not audited';
   return `${api}; ${perMinute(r.dorisStatements, r.seconds)} Doris statements on ${perMinute(r.dorisConnections, r.seconds)} new connections; CPU ${Math.round((r.cpuS * 60 * 100) / r.seconds) / 100} s`;
 }

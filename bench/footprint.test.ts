@@ -36,7 +36,7 @@ after(async () => {
 test('the footprint benchmark runs: idle, one cluster, and three clusters with one FE cut off', async () => {
   const idle = await measureIdle(ctx, 3);
   assert.ok(idle.rssMiB > 0 && idle.heap.usedMiB > 0);
-  assert.deepEqual(idle.rest.requests, { reads: 0, writes: 0, watches: 0 });
+  assert.deepEqual(idle.rest.requests, { reads: 0, writes: 0, watches: 0, writesTo: {} });
 
   const one = await measureOneCluster(ctx, 'fp-one', 3);
   const objects = one.children.map((c) => c.object);

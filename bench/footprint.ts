@@ -62,6 +62,8 @@ export interface OneCluster {
   /** Apply to every member alive in Doris. */
   readonly membersAliveMs: number;
   readonly readyMs: number;
+  /** Apply to Doris at rest (tablet counts steady): the at-rest window starts there. */
+  readonly dorisSettledMs: number;
   readonly convergenceCpuS: number;
   readonly rssMiB: number;
   readonly heap: Heap;
@@ -180,6 +182,8 @@ export async function measureOneCluster(
   await until('the cluster Ready', async () => (await getCluster(admin, ns)).status?.phase === 'Ready');
   const readyMs = Date.now() - t0;
   const convergenceCpuS = round1((operator.sample().cpuS - cpu0) * 100) / 100;
+  await dorisAtRest(sim, new Set([ns]));
+  const dorisSettledMs = Date.now() - t0;
   const created = ctx.auditLog ? createdObjects(ctx.auditLog, ns, t0) : [];
   const isRecord = (c: { object: string }) => c.object === 'secrets/doris-operator-credentials';
   const children = created.filter((c) => !isRecord(c));
@@ -209,12 +213,37 @@ export async function measureOneCluster(
     ),
     membersAliveMs,
     readyMs,
+    dorisSettledMs,
     convergenceCpuS,
     rssMiB,
     heap,
     rest,
     statusFollowsDoris: { beDiedMs, beBackMs },
   };
+}
+
+/**
+ * Doris goes on after Ready (its internal tables reach 3 replicas, tablets move), and status
+ * follows it: at rest means Doris at rest too, tablet counts unchanged for 15 s.
+ */
+async function dorisAtRest(sim: SimulatorClient, namespaces: ReadonlySet<string>): Promise<void> {
+  let tablets = '';
+  let steady = 0;
+  await until(
+    'Doris at rest',
+    async () => {
+      const now = JSON.stringify(
+        (await sim.clusters())
+          .filter((c) => namespaces.has(c.key.split('/')[0] ?? ''))
+          .map((c) => [c.key, c.backends.map((b) => b.tablets)]),
+      );
+      steady = now === tablets ? steady + 1 : 0;
+      tablets = now;
+      return steady >= 3;
+    },
+    300_000,
+    5000,
+  );
 }
 
 /** Objects the operator created in `ns` after `t0`, with the time their create completed. */
@@ -288,6 +317,7 @@ export async function measureManyClusters(
   );
   const readyS = round1((Date.now() - t0) / 1000);
   const convergenceCpuS = round1((operator.sample().cpuS - cpu0) * 100) / 100;
+  await dorisAtRest(sim, healthy);
   const rest = await atRest(ctx, restSeconds, healthy);
   return {
     clusters,

@@ -252,15 +252,21 @@ export interface RequestCounts {
   readonly reads: number;
   readonly writes: number;
   readonly watches: number;
+  /** Writes by resource (`events`, `dorisclusters/status`, `statefulsets (dry run)`, ...). */
+  readonly writesTo: Record<string, number>;
 }
+
+const writeVerbs = ['create', 'update', 'patch', 'delete', 'deletecollection'];
 
 export function countRequests(events: readonly AuditEvent[]): RequestCounts {
   const by = (verbs: readonly string[]) => events.filter((e) => verbs.includes(e.verb)).length;
-  return {
-    reads: by(['get', 'list']),
-    writes: by(['create', 'update', 'patch', 'delete', 'deletecollection']),
-    watches: by(['watch']),
-  };
+  const writesTo: Record<string, number> = {};
+  for (const e of events.filter((x) => writeVerbs.includes(x.verb))) {
+    const dry = e.requestURI.includes('dryRun=') ? ' (dry run)' : '';
+    const r = [e.objectRef?.resource, e.objectRef?.subresource].filter(Boolean).join('/') + dry;
+    writesTo[r] = (writesTo[r] ?? 0) + 1;
+  }
+  return { reads: by(['get', 'list']), writes: by(writeVerbs), watches: by(['watch']), writesTo };
 }
 
 /** Waits until `f` returns something other than false/undefined. */

@@ -1,7 +1,8 @@
 /**
  * Runs the footprint benchmark on a private control plane (its API server keeping an audit log of
  * the operator's requests) and simulator, and records the result under bench/results/:
- * `node bench/run-footprint.ts [clusters] [cutOff] [restSeconds]` (default 100, 10, 60).
+ * `node bench/run-footprint.ts [clusters] [cutOff] [restSeconds]` (default 100, 10, 60);
+ * `BENCH_KEEP_AUDIT=1` keeps the API server's audit log of the operator's requests.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,5 +49,6 @@ try {
 } finally {
   await operator?.stop();
   await env.stop();
-  rmSync(dir, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP_AUDIT) console.error(`audit log kept: ${audit.logPath}`);
+  else rmSync(dir, { recursive: true, force: true });
 }

@@ -63,6 +63,17 @@ export interface ClusterDeps {
   readonly refused?: Set<string>;
   /** Each cluster's connection to its master FE, kept between looks. */
   readonly connections?: KeptConnections;
+  /** Looks in a row at which a cluster's Doris could not be known: they space its next looks. */
+  readonly unknownLooks?: Map<string, number>;
+}
+
+/**
+ * When to look again at a cluster that is not Ready and has nothing to do: every 2 s, spaced out
+ * to 16 s while its FEs do not answer, so a cluster whose FE hangs (each look waits for its
+ * timeout) does not take a worker most of the time. Its pods and Secrets still wake it at once.
+ */
+export function settlingDelayMs(unknownLooks: number): number {
+  return Math.min(settlingRequeueMs * 2 ** Math.max(0, unknownLooks - 1), 16_000);
 }
 
 export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext): Promise<Outcome> {
@@ -93,6 +104,7 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
   );
   if (cluster === undefined || cluster.metadata.deletionTimestamp !== undefined) {
     deps.refused?.delete(keyOf(ctx.key));
+    deps.unknownLooks?.delete(keyOf(ctx.key));
     deps.connections?.drop(keyOf(ctx.key));
     return done;
   }
@@ -218,6 +230,9 @@ async function reconcileLive(
   });
   if (!doris.known && doris.denied) deps.refused?.add(clusterKey);
   else deps.refused?.delete(clusterKey);
+  const unknownLooks = doris.known ? 0 : (deps.unknownLooks?.get(clusterKey) ?? 0) + 1;
+  if (unknownLooks === 0) deps.unknownLooks?.delete(clusterKey);
+  else deps.unknownLooks?.set(clusterKey, unknownLooks);
 
   const previous = cluster.status as DorisClusterStatus | undefined;
   const previousFlag =
@@ -263,7 +278,7 @@ async function reconcileLive(
     // Members coming up register in Doris without any Kubernetes event: look again soon until Ready.
     return status.phase === 'Ready'
       ? requeueAfter(restingRequeueMs, 'refresh the Doris view')
-      : requeueAfter(settlingRequeueMs, `waiting for the cluster to be Ready (${status.phase})`);
+      : requeueAfter(settlingDelayMs(unknownLooks), `waiting for the cluster to be Ready (${status.phase})`);
   }
   ctx.log.info({ step: step.kind, reason: step.reason }, 'step');
   if (step.kind === 'wait') return requeueAfter(step.afterMs, step.reason);

@@ -31,6 +31,7 @@ export function setupClusterController(manager: Manager, opts: ClusterController
     backoff: new StepBackoff(),
     refused: new Set(),
     connections: new KeptConnections(opts.connectionMaxAgeMs),
+    unknownLooks: new Map(),
   };
   const controller = manager
     .controller('doriscluster', dorisClusterKind.resource)

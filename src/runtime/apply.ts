@@ -4,8 +4,9 @@
  * Whether an apply would change anything is decided by the API server itself: a dry-run apply
  * returns the object as it would be stored (defaults, merges and removals of fields we no longer
  * set included), which is compared with the live object. The verdict is remembered per object for
- * the pair (desired content, live resourceVersion), so an object at rest costs no request at all,
- * and any edit by someone else (a new resourceVersion) is checked again: drift is never missed.
+ * the pair (desired content, live version: its generation and metadata, or its resourceVersion for
+ * objects without a generation), so an object at rest costs no request at all, and any edit by
+ * someone else is checked again: drift is never missed.
  */
 import { createHash } from 'node:crypto';
 import { objectPath, type ResourceType } from '../kube/resources.ts';
@@ -22,7 +23,7 @@ export interface ApplyResult<T extends KubeObject = KubeObject> {
 export class Applier {
   private readonly client: RestClient;
   private readonly fieldManager: string;
-  private readonly verified = new Map<string, { digest: string; resourceVersion: string }>();
+  private readonly verified = new Map<string, { digest: string; version: string }>();
 
   constructor(client: RestClient, fieldManager = FIELD_MANAGER) {
     this.client = client;
@@ -40,19 +41,18 @@ export class Applier {
   ): Promise<ApplyResult<T>> {
     const id = `${type.group}/${type.plural}/${keyOf(desired)}`;
     const digest = digestOf(desired);
-    const rv = live?.metadata.resourceVersion;
-    if (live !== undefined && rv !== undefined) {
-      const known = this.verified.get(id);
-      if (known?.digest === digest && known.resourceVersion === rv)
+    if (live?.metadata.resourceVersion !== undefined) {
+      const version = versionOf(live);
+      if (this.verified.get(id)?.digest === digest && this.verified.get(id)?.version === version)
         return { changed: false, object: live as T };
       const dry = await this.patch<T>(type, desired, true);
       if (sameStoredObject(dry, live)) {
-        this.verified.set(id, { digest, resourceVersion: rv });
+        this.verified.set(id, { digest, version });
         return { changed: false, object: live as T };
       }
     }
     const applied = await this.patch<T>(type, desired, false);
-    this.verified.set(id, { digest, resourceVersion: applied.metadata.resourceVersion ?? '' });
+    this.verified.set(id, { digest, version: versionOf(applied) });
     return { changed: true, object: applied };
   }
 
@@ -96,6 +96,19 @@ export class Applier {
       body: desired,
     });
   }
+}
+
+/**
+ * What an apply could have to change in `o`: its metadata and, where the object has a generation
+ * (bumped by every spec change), that generation; otherwise its resourceVersion. A StatefulSet's
+ * status moves its resourceVersion every time a pod turns ready, and is none of the applier's
+ * business: re-checking it then would be a dry-run request per pod event.
+ */
+function versionOf(o: KubeObject): string {
+  const { labels, annotations, ownerReferences, generation, resourceVersion } = o.metadata;
+  return generation === undefined
+    ? `rv:${resourceVersion ?? ''}`
+    : `gen:${generation}:${stableJson({ labels, annotations, ownerReferences })}`;
 }
 
 /** Equal as stored: everything but the bookkeeping the server changes on every write. */

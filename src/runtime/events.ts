@@ -1,7 +1,10 @@
 /**
  * Kubernetes Events (events.k8s.io/v1) for what a user wants to see in `kubectl describe`.
  * Repeats of the same event on the same object within the series window update the existing
- * Event's `series` (count, last observed) instead of creating new objects.
+ * Event's `series` (count, last observed) instead of creating new objects: the first repeat at
+ * once, later ones at most every `seriesUpdateMs` (a failure retried every few seconds must not
+ * become a write every few seconds). The count of a burst's last repeats is written with the next
+ * repeat, not by a timer: a timer would write to the API server when nothing happens.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -18,6 +21,8 @@ export interface EventRecorderOptions {
   readonly instance: string;
   /** Repeats within this window join one series. @default 600000 (10 min) */
   readonly seriesWindowMs?: number;
+  /** A series is written at most this often. @default 30000 */
+  readonly seriesUpdateMs?: number;
   readonly logger?: Logger;
 }
 
@@ -26,6 +31,9 @@ interface Series {
   namespace: string;
   count: number;
   last: number;
+  /** The count the Event holds. */
+  written: number;
+  writtenAt: number;
 }
 
 /** MicroTime: RFC 3339 with exactly six fractional digits (the API server refuses other forms). */
@@ -63,12 +71,8 @@ export class EventRecorder {
       if (known !== undefined && now - known.last < (this.opts.seriesWindowMs ?? 600_000)) {
         known.count++;
         known.last = now;
-        await this.client.request({
-          method: 'PATCH',
-          path: objectPath(builtin.Event, known.namespace, known.name),
-          contentType: contentTypes.merge,
-          body: { series: { count: known.count, lastObservedTime: microTime(new Date(now)) } },
-        });
+        const due = known.written === 1 || now - known.writtenAt >= (this.opts.seriesUpdateMs ?? 30_000);
+        if (due) await this.writeSeries(known);
         return;
       }
       const name = `${regarding.metadata.name}.${now.toString(16)}${randomBytes(2).toString('hex')}`;
@@ -95,7 +99,7 @@ export class EventRecorder {
           },
         },
       });
-      this.series.set(id, { name, namespace, count: 1, last: now });
+      this.series.set(id, { name, namespace, count: 1, last: now, written: 1, writtenAt: now });
       this.prune(now);
     } catch (err) {
       if (known !== undefined && isNotFound(err)) this.series.delete(id);
@@ -104,6 +108,18 @@ export class EventRecorder {
         'event not recorded',
       );
     }
+  }
+
+  private async writeSeries(s: Series): Promise<void> {
+    const count = s.count;
+    s.written = count;
+    s.writtenAt = Date.now();
+    await this.client.request({
+      method: 'PATCH',
+      path: objectPath(builtin.Event, s.namespace, s.name),
+      contentType: contentTypes.merge,
+      body: { series: { count, lastObservedTime: microTime(new Date(s.last)) } },
+    });
   }
 
   private prune(now: number): void {

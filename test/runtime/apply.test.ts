@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
+import { RestClient } from '../../src/kube/rest.ts';
 import { Applier } from '../../src/runtime/apply.ts';
 import { EventRecorder } from '../../src/runtime/events.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
@@ -123,15 +124,19 @@ test('status is written only when it differs', async (t) => {
 });
 
 test('repeated events join one series', async (t) => {
-  const { client } = await testEnv();
+  const { client, info } = await testEnv();
   const ns = await newNamespace(t, 'events');
   const cm = await client.request<KubeObject>({
     method: 'POST',
     path: collectionPath(builtin.ConfigMap, ns),
     body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } },
   });
-  const recorder = new EventRecorder(client, { instance: 'test' });
+  const own = await RestClient.fromKubeconfigFile(info.kubeconfigPath);
+  t.after(() => own.close());
+  const recorder = new EventRecorder(own, { instance: 'test', seriesUpdateMs: 1000 });
   const regarding = { ...cm, apiVersion: 'v1', kind: 'ConfigMap' };
+  const writes: string[] = [];
+  own.onRequest((method) => writes.push(method));
   for (let i = 0; i < 2; i++) {
     await recorder.record(regarding, 'Normal', 'ScalingOut', 'Scale', 'scaling be from 3 to 4');
   }
@@ -146,4 +151,19 @@ test('repeated events join one series', async (t) => {
   assert.equal(byReason.get('DecommissionStalled')?.type, 'Warning');
   assert.equal(byReason.get('ScalingOut')?.regarding?.name, 'x');
   assert.equal(byReason.get('ScalingOut')?.reportingController, 'doris.cloudnative.dev/doris-operator');
+
+  // More repeats within seriesUpdateMs write nothing; the next one after it writes the whole count.
+  const patches = () => writes.filter((m) => m === 'PATCH').length;
+  const before = patches();
+  for (let i = 0; i < 5; i++)
+    await recorder.record(regarding, 'Normal', 'ScalingOut', 'Scale', 'scaling be from 3 to 4');
+  assert.equal(patches(), before, 'no write within seriesUpdateMs');
+  await new Promise((r) => setTimeout(r, 1000));
+  await recorder.record(regarding, 'Normal', 'ScalingOut', 'Scale', 'scaling be from 3 to 4');
+  assert.equal(patches(), before + 1);
+  const event = await client.request<KubeObject>({
+    method: 'GET',
+    path: objectPath(builtin.Event, ns, byReason.get('ScalingOut')?.metadata.name ?? ''),
+  });
+  assert.equal(event.series?.count, 8);
 });
