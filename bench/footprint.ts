@@ -62,7 +62,7 @@ export interface OneCluster {
   /** Apply to every member alive in Doris. */
   readonly membersAliveMs: number;
   readonly readyMs: number;
-  /** Apply to Doris at rest (tablet counts steady): the at-rest window starts there. */
+  /** Apply to Doris at rest (tablet counts steady) and status showing it: the at-rest window starts there. */
   readonly dorisSettledMs: number;
   readonly convergenceCpuS: number;
   readonly rssMiB: number;
@@ -183,6 +183,17 @@ export async function measureOneCluster(
   const readyMs = Date.now() - t0;
   const convergenceCpuS = round1((operator.sample().cpuS - cpu0) * 100) / 100;
   await dorisAtRest(sim, new Set([ns]));
+  // ...and status caught up with it (the operator looks every 30 s at rest).
+  await until(
+    'status to show the tablets Doris has',
+    async () => {
+      const inDoris = (await sim.cluster(clusterKey(ns)))?.backends.map((b) => b.tablets).sort();
+      const inStatus = (await getCluster(admin, ns)).status?.be?.members?.map((m) => m.tabletNum).sort();
+      return JSON.stringify(inDoris) === JSON.stringify(inStatus);
+    },
+    120_000,
+    1000,
+  );
   const dorisSettledMs = Date.now() - t0;
   const created = ctx.auditLog ? createdObjects(ctx.auditLog, ns, t0) : [];
   const isRecord = (c: { object: string }) => c.object === 'secrets/doris-operator-credentials';
