@@ -43,6 +43,8 @@ export interface AtRest {
 
 export interface Idle {
   readonly rssMiB: number;
+  readonly anonMiB: number;
+  readonly fileMiB: number;
   readonly heap: Heap;
   readonly rest: AtRest;
 }
@@ -66,6 +68,8 @@ export interface OneCluster {
   readonly dorisSettledMs: number;
   readonly convergenceCpuS: number;
   readonly rssMiB: number;
+  readonly anonMiB: number;
+  readonly fileMiB: number;
   readonly heap: Heap;
   readonly rest: AtRest;
   /** A BE killed: time until status says it is not alive, and after its restart that it is. */
@@ -82,6 +86,8 @@ export interface ManyClusters {
   readonly readyS: number;
   readonly convergenceCpuS: number;
   readonly rssMiB: number;
+  readonly anonMiB: number;
+  readonly fileMiB: number;
   readonly heap: Heap;
   readonly rest: AtRest;
 }
@@ -158,7 +164,7 @@ async function atRest(
 
 export async function measureIdle(ctx: FootprintContext, restSeconds: number): Promise<Idle> {
   const rest = await atRest(ctx, restSeconds);
-  return { rssMiB: ctx.operator.sample().rssMiB, heap: await ctx.operator.heap(), rest };
+  return { ...memory(ctx.operator), heap: await ctx.operator.heap(), rest };
 }
 
 /** One 3 FE / 3 BE cluster: creation, convergence, rest, and a BE death seen in status. */
@@ -200,7 +206,7 @@ export async function measureOneCluster(
   const children = created.filter((c) => !isRecord(c));
   const record = created.find(isRecord);
   const rest = await atRest(ctx, restSeconds, new Set([ns]));
-  const rssMiB = operator.sample().rssMiB;
+  const { rssMiB, anonMiB, fileMiB } = operator.sample();
   const heap = await operator.heap();
 
   const memberAlive = async (pod: string) =>
@@ -227,6 +233,8 @@ export async function measureOneCluster(
     dorisSettledMs,
     convergenceCpuS,
     rssMiB,
+    anonMiB,
+    fileMiB,
     heap,
     rest,
     statusFollowsDoris: { beDiedMs, beBackMs },
@@ -336,10 +344,15 @@ export async function measureManyClusters(
     membersAliveS,
     readyS,
     convergenceCpuS,
-    rssMiB: operator.sample().rssMiB,
+    ...memory(operator),
     heap: await operator.heap(),
     rest,
   };
+}
+
+function memory(operator: OperatorProcess): { rssMiB: number; anonMiB: number; fileMiB: number } {
+  const { rssMiB, anonMiB, fileMiB } = operator.sample();
+  return { rssMiB, anonMiB, fileMiB };
 }
 
 async function inBatches<T>(items: readonly T[], size: number, f: (item: T) => Promise<void>): Promise<void> {

@@ -51,6 +51,9 @@ export function imageNodeFlags(): string[] {
 export interface Sample {
   /** Resident set size, MiB. */
   readonly rssMiB: number;
+  /** Of which anonymous memory (heap, malloc) and file-backed pages (the node binary, libraries). */
+  readonly anonMiB: number;
+  readonly fileMiB: number;
   /** CPU time (user + system) since the process started, seconds. */
   readonly cpuS: number;
 }
@@ -129,12 +132,18 @@ export class OperatorProcess {
 
   sample(): Sample {
     const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]);
+    const rssKiB = kib('VmRSS');
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
     const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
-    return { rssMiB: round1(rssKiB / 1024), cpuS: Math.round((ticks / clockTicks) * 100) / 100 };
+    return {
+      rssMiB: round1(rssKiB / 1024),
+      anonMiB: round1(kib('RssAnon') / 1024),
+      fileMiB: round1(kib('RssFile') / 1024),
+      cpuS: Math.round((ticks / clockTicks) * 100) / 100,
+    };
   }
 
   /** V8's heap (used, and committed in total) and memory outside it, MiB, from the operator's metrics. */
