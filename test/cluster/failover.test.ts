@@ -106,6 +106,16 @@ test('a dead CN and a dead broker are replaced after failover.period, and the re
     { timeoutMs: 150_000, intervalMs: 1000, what: 'the replacements gone and the cluster Ready' },
   );
   assert.equal(healed.status?.broker?.failures, undefined);
+  // Doris lists one member of each once the replacements are dropped; their pods go just after.
+  const podGoneLogged = async (member: string) =>
+    (await namespaceLog(ns, since)).some((e) => e.kind === 'pod' && e.member === `${ns}/${member}`);
+  await eventually(
+    async () => (await podGoneLogged('doris-cn-1')) && (await podGoneLogged('doris-broker-1')),
+    {
+      timeoutMs: 60_000,
+      what: 'the replacement pods gone',
+    },
+  );
   const log = await namespaceLog(ns, since);
   const at = (re: RegExp, member: string) =>
     log.findIndex((e) => e.kind === 'statement' && re.test(e.text) && e.text.includes(`${member}.`));
