@@ -12,6 +12,7 @@ import type { RestClient } from '../src/kube/rest.ts';
 import { silentLogger } from '../src/runtime/log.ts';
 import { Manager } from '../src/runtime/manager.ts';
 import type { SimulatorClient } from '../test/support/doris/index.ts';
+import { until } from './operator-process.ts';
 
 export interface FailoverTiming {
   readonly component: string;
@@ -27,20 +28,6 @@ export interface FailoverTiming {
 
 const period = '5s';
 const round = (ms: number) => Math.round(ms / 100) / 10;
-
-async function until<T>(
-  what: string,
-  f: () => Promise<T | false | undefined>,
-  timeoutMs = 300_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== false && v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 export async function benchFailover(
   client: RestClient,

@@ -41,6 +41,7 @@ export interface AtRest {
   readonly dorisConnections: number;
 }
 
+/** The process's memory after a phase, and the operator at rest after it. */
 export interface Idle {
   readonly rssMiB: number;
   readonly anonMiB: number;
@@ -49,7 +50,7 @@ export interface Idle {
   readonly rest: AtRest;
 }
 
-export interface OneCluster {
+export interface OneCluster extends Idle {
   readonly shape: string;
   /** Objects the spec calls for, each with the time its create completed after the apply. */
   readonly children: readonly { readonly object: string; readonly ms: number }[];
@@ -67,16 +68,11 @@ export interface OneCluster {
   /** Apply to Doris at rest (tablet counts steady) and status showing it: the at-rest window starts there. */
   readonly dorisSettledMs: number;
   readonly convergenceCpuS: number;
-  readonly rssMiB: number;
-  readonly anonMiB: number;
-  readonly fileMiB: number;
-  readonly heap: Heap;
-  readonly rest: AtRest;
   /** A BE killed: time until status says it is not alive, and after its restart that it is. */
   readonly statusFollowsDoris: { readonly beDiedMs: number; readonly beBackMs: number };
 }
 
-export interface ManyClusters {
+export interface ManyClusters extends Idle {
   readonly clusters: number;
   /** Clusters whose FE holds every reply (never answers in time): they cannot become Ready. */
   readonly cutOff: number;
@@ -85,11 +81,6 @@ export interface ManyClusters {
   /** Creation to every other cluster Ready. */
   readonly readyS: number;
   readonly convergenceCpuS: number;
-  readonly rssMiB: number;
-  readonly anonMiB: number;
-  readonly fileMiB: number;
-  readonly heap: Heap;
-  readonly rest: AtRest;
 }
 
 const clusterKey = (ns: string) => `${ns}/doris-fe`;
