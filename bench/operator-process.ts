@@ -62,7 +62,7 @@ const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8
 
 export class OperatorProcess {
   private readonly component: Component;
-  private readonly metricsUrl: string;
+  readonly metricsUrl: string;
   readonly logPath: string;
 
   private constructor(component: Component, metricsUrl: string, logPath: string) {

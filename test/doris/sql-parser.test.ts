@@ -58,9 +58,38 @@ const cases: [string, Partial<Statement> & { kind: Statement['kind'] }][] = [
   ],
   [
     'GRANT NODE_PRIV ON *.*.* TO op',
-    { kind: 'grantPrivileges', privs: ['NODE'], level: '*.*.*', user: { name: 'op', host: '%' } },
+    {
+      kind: 'grantPrivileges',
+      privs: ['NODE'],
+      target: { kind: 'table', ctl: '*', db: '*', tbl: '*' },
+      to: { user: { name: 'op', host: '%' } },
+    },
   ],
-  ["GRANT 'admin' TO 'op'@'%'", { kind: 'grantRole', role: 'admin', user: { name: 'op', host: '%' } }],
+  [
+    "grant select_priv, Load_priv ON db1.* TO ROLE 'r1'",
+    {
+      kind: 'grantPrivileges',
+      privs: ['SELECT', 'LOAD'],
+      target: { kind: 'table', ctl: 'internal', db: 'db1', tbl: '*' },
+      to: { role: 'r1' },
+    },
+  ],
+  [
+    "REVOKE USAGE_PRIV ON WORKLOAD GROUP 'g1' FROM 'u'@'%'",
+    {
+      kind: 'revokePrivileges',
+      privs: ['USAGE'],
+      target: { kind: 'workloadGroup', name: 'g1' },
+      to: { user: { name: 'u', host: '%' } },
+    },
+  ],
+  [
+    "GRANT 'admin', 'r1' TO 'op'@'%'",
+    { kind: 'grantRoles', roles: ['admin', 'r1'], user: { name: 'op', host: '%' } },
+  ],
+  ["REVOKE 'r1' FROM op", { kind: 'revokeRoles', roles: ['r1'], user: { name: 'op', host: '%' } }],
+  ['CREATE ROLE IF NOT EXISTS r1', { kind: 'createRole', name: 'r1', ifNotExists: true }],
+  ['DROP ROLE r1', { kind: 'dropRole', name: 'r1', ifExists: false }],
   ['SHOW ALL GRANTS', { kind: 'showGrants', all: true }],
   [
     'CREATE TABLE IF NOT EXISTS db.t (k INT) DUPLICATE KEY(k) PARTITION BY RANGE(k) (PARTITION p1 VALUES LESS THAN ("10"), PARTITION p2 VALUES LESS THAN MAXVALUE) DISTRIBUTED BY HASH(k) BUCKETS 4 PROPERTIES ("replication_num" = "1")',

@@ -1,23 +1,36 @@
-/** Users, passwords and grants. Only root may change root's password. */
-import { privilegeDenied } from '../errors.ts';
+/**
+ * Users, roles, passwords and grants. Only root may change root's password; account statements
+ * need GRANT_PRIV (CreateUserStmt, GrantStmt, SetPassVar analysis, branch-2.1).
+ */
+import { ddlError, privilegeDenied } from '../errors.ts';
 import { GRANT_COLUMNS, parsePasswordHash, stage2Of } from '../state/auth.ts';
 import { type Handlers, OK, rows } from './session.ts';
+
+const stage2 = (s: { plain?: string; hash?: string }) =>
+  s.plain !== undefined ? stage2Of(s.plain) : parsePasswordHash(s.hash ?? '');
 
 export const authHandlers: Handlers = {
   setPassword: (s, x) => {
     const me = x.session.user;
     const target = s.user ?? { name: me.name, host: me.host };
     const self = target.name === me.name;
+    if (target.name === 'root' && me.name !== 'root')
+      throw ddlError('Can not set password for root user, except root itself');
     if (!self) x.auth.require(me, ['GRANT']);
-    if (target.name === 'root' && me.name !== 'root') throw privilegeDenied('GRANT');
-    const stage2 = s.plain !== undefined ? stage2Of(s.plain) : parsePasswordHash(s.hash ?? '');
-    x.cluster.write(() => x.auth.setPassword(target, stage2));
+    const hash = stage2(s);
+    x.cluster.write(() => x.auth.setPassword(target, hash));
+    return OK;
+  },
+  alterUserPassword: (s, x) => {
+    x.auth.require(x.session.user, ['GRANT']);
+    const hash = stage2(s);
+    x.cluster.write(() => x.auth.alterPassword(s.user, hash));
     return OK;
   },
   createUser: (s, x) => {
     x.auth.require(x.session.user, ['GRANT']);
-    const stage2 = s.plain !== undefined ? stage2Of(s.plain) : parsePasswordHash(s.hash ?? '');
-    x.cluster.write(() => x.auth.createUser(s.user.name, s.user.host, stage2, s.ifNotExists, s.role));
+    const hash = stage2(s);
+    x.cluster.write(() => x.auth.createUser(s.user.name, s.user.host, hash, s.ifNotExists, s.role));
     return OK;
   },
   dropUser: (s, x) => {
@@ -25,16 +38,46 @@ export const authHandlers: Handlers = {
     x.cluster.write(() => x.auth.dropUser(s.user.name, s.user.host, s.ifExists));
     return OK;
   },
-  grantPrivileges: (s, x) => {
+  createRole: (s, x) => {
     x.auth.require(x.session.user, ['GRANT']);
-    // NODE_PRIV is only granted by a holder of NODE_PRIV.
-    if (s.privs.includes('NODE')) x.auth.require(x.session.user, ['NODE']);
-    x.cluster.write(() => x.auth.grant(s.user, { privs: [...s.privs], level: s.level }));
+    x.cluster.write(() => x.auth.createRole(s.name, s.ifNotExists));
     return OK;
   },
-  grantRole: (s, x) => {
+  dropRole: (s, x) => {
     x.auth.require(x.session.user, ['GRANT']);
-    x.cluster.write(() => x.auth.grant(s.user, { role: s.role }));
+    x.cluster.write(() => x.auth.dropRole(s.name, s.ifExists));
+    return OK;
+  },
+  grantPrivileges: (s, x) => {
+    const me = x.session.user;
+    // NODE_PRIV is only granted by a holder of NODE_PRIV; the rest by ADMIN or GRANT holders.
+    if (s.privs.includes('NODE') && !x.auth.has(me, 'NODE'))
+      throw ddlError('Only user with NODE_PRIV can grant/revoke NODE_PRIV to other user');
+    x.auth.require(me, ['GRANT']);
+    const catalog = x.cluster.catalog;
+    const exists = (db: string, tbl?: string) => {
+      const d = catalog.databases.get(db);
+      return d !== undefined && (tbl === undefined || d.tables.has(tbl));
+    };
+    x.cluster.write(() => x.auth.grant(s.to, s.privs, s.target, exists));
+    return OK;
+  },
+  revokePrivileges: (s, x) => {
+    const me = x.session.user;
+    if (s.privs.includes('NODE') && !x.auth.has(me, 'NODE'))
+      throw ddlError('Only user with NODE_PRIV can grant/revoke NODE_PRIV to other user');
+    x.auth.require(me, ['GRANT']);
+    x.cluster.write(() => x.auth.revoke(s.to, s.privs, s.target));
+    return OK;
+  },
+  grantRoles: (s, x) => {
+    if (!x.auth.has(x.session.user, 'GRANT')) throw privilegeDenied('GRANT/REVOKE');
+    x.cluster.write(() => x.auth.grantRoles(s.roles, s.user));
+    return OK;
+  },
+  revokeRoles: (s, x) => {
+    if (!x.auth.has(x.session.user, 'GRANT')) throw privilegeDenied('GRANT/REVOKE');
+    x.cluster.write(() => x.auth.revokeRoles(s.roles, s.user));
     return OK;
   },
   showGrants: (s, x) => {
@@ -43,9 +86,10 @@ export const authHandlers: Handlers = {
       x.auth.require(me, ['GRANT']);
       return rows(GRANT_COLUMNS, x.auth.grantRows(x.auth.users));
     }
-    const target =
-      s.user === undefined ? me : x.auth.users.find((u) => u.name === s.user?.name && u.host === s.user.host);
+    if (s.user === undefined) return rows(GRANT_COLUMNS, x.auth.grantRows([me]));
+    const target = x.auth.users.find((u) => u.name === s.user?.name && u.host === s.user.host);
     if (target !== me) x.auth.require(me, ['GRANT']);
-    return rows(GRANT_COLUMNS, target === undefined ? [] : x.auth.grantRows([target]));
+    if (target === undefined) throw ddlError(`User: '${s.user.name}'@'${s.user.host}' does not exist`);
+    return rows(GRANT_COLUMNS, x.auth.grantRows([target]));
   },
 };

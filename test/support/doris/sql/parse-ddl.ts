@@ -41,6 +41,12 @@ export function parseCreate(c: Cursor): Statement {
     return { kind: 'createDatabase', name, ifNotExists };
   }
   if (c.acceptWord('TABLE')) return parseCreateTable(c);
+  if (c.acceptWord('ROLE')) {
+    const ifNotExists = c.acceptWord('IF', 'NOT', 'EXISTS');
+    const name = c.name();
+    if (c.acceptWord('COMMENT')) c.string();
+    return { kind: 'createRole', name, ifNotExists };
+  }
   if (c.acceptWord('USER')) {
     const ifNotExists = c.acceptWord('IF', 'NOT', 'EXISTS');
     const user = c.user();
@@ -50,7 +56,8 @@ export function parseCreate(c: Cursor): Statement {
       if (c.acceptWord('PASSWORD')) hash = c.string();
       else plain = c.string();
     }
-    const role = c.acceptWord('DEFAULT', 'ROLE') ? c.nameOrString() : undefined;
+    const role = c.acceptWord('DEFAULT', 'ROLE') ? c.string() : undefined;
+    if (c.acceptWord('COMMENT')) c.string();
     return {
       kind: 'createUser',
       user,

@@ -3,7 +3,8 @@
  * entrypoints, an initializer and a backup controller send, and what MySQL clients send on connect.
  * Anything else is a syntax error that says the simulator does not support it.
  */
-import { PRIVILEGES, type Privilege } from '../state/auth.ts';
+import { ddlError } from '../errors.ts';
+import { type GrantTarget, PRIVILEGES, type Privilege, tablePattern } from '../state/auth.ts';
 import { Cursor } from './cursor.ts';
 import type { StatementText } from './lexer.ts';
 import { parseAlterSystem, parseBackupRestore, parseCreate } from './parse-ddl.ts';
@@ -21,11 +22,12 @@ function parseWith(c: Cursor): Statement {
   if (c.acceptWord('SELECT')) return parseSelect(c);
   if (c.acceptWord('ALTER', 'SYSTEM')) return parseAlterSystem(c);
   if (c.acceptWord('ALTER', 'USER')) {
+    c.acceptWord('IF', 'EXISTS');
     const user = c.user();
     c.expectWord('IDENTIFIED', 'BY');
     return c.acceptWord('PASSWORD')
-      ? { kind: 'setPassword', user, hash: c.string() }
-      : { kind: 'setPassword', user, plain: c.string() };
+      ? { kind: 'alterUserPassword', user, hash: c.string() }
+      : { kind: 'alterUserPassword', user, plain: c.string() };
   }
   if (c.acceptWord('CANCEL')) {
     if (
@@ -51,7 +53,8 @@ function parseWith(c: Cursor): Statement {
     return { kind: 'use', db: c.acceptSymbol('.') ? c.name() : first };
   }
   if (c.acceptWord('SET')) return parseSet(c);
-  if (c.acceptWord('GRANT')) return parseGrant(c);
+  if (c.acceptWord('GRANT')) return parseGrant(c, 'TO');
+  if (c.acceptWord('REVOKE')) return parseGrant(c, 'FROM');
   if (c.acceptWord('INSERT', 'INTO')) return parseInsert(c);
   return c.fail();
 }
@@ -240,33 +243,51 @@ function parseSet(c: Cursor): Statement {
   return { kind: 'setVariables', assignments };
 }
 
-function parseGrant(c: Cursor): Statement {
-  const first = c.peek();
-  if (first?.type === 'string') {
-    const role = c.string();
-    c.expectWord('TO');
-    return { kind: 'grantRole', role, user: c.user() };
+/**
+ * GRANT and REVOKE (CUP grant_stmt / revoke_stmt, branch-2.1): privileges ON a table pattern, a
+ * RESOURCE or a WORKLOAD GROUP, TO/FROM a user or ROLE 'r'; or 'r1','r2' TO/FROM a user.
+ */
+function parseGrant(c: Cursor, to: 'TO' | 'FROM'): Statement {
+  const grant = to === 'TO';
+  if (c.peek()?.type === 'string') {
+    const roles = c.strings();
+    c.expectWord(to);
+    return { kind: grant ? 'grantRoles' : 'revokeRoles', roles, user: c.user() };
   }
   const privs: Privilege[] = [];
-  do {
-    const word = c
-      .name()
-      .toUpperCase()
-      .replace(/_PRIV$/, '');
-    if (word === 'ALL') {
-      privs.push('SELECT', 'LOAD', 'ALTER', 'CREATE', 'DROP', 'SHOW_VIEW');
-      continue;
-    }
-    const priv = PRIVILEGES.find((p) => p === word);
-    if (priv === undefined) c.fail();
-    privs.push(priv);
-  } while (c.acceptSymbol(','));
+  do privs.push(...privilegeNamed(c));
+  while (c.acceptSymbol(','));
   c.expectWord('ON');
-  const from = c.position;
-  while (!c.isWord('TO')) c.next();
-  const level = c.source(from).replace(/\s+/g, '').replaceAll('`', '');
-  c.expectWord('TO');
-  return { kind: 'grantPrivileges', privs, level, user: c.user() };
+  let target: GrantTarget;
+  if (c.acceptWord('RESOURCE')) target = { kind: 'resource', name: c.nameOrString() };
+  else if (c.acceptWord('WORKLOAD', 'GROUP')) target = { kind: 'workloadGroup', name: c.nameOrString() };
+  else {
+    const parts: string[] = [];
+    do parts.push(c.acceptSymbol('*') ? '*' : c.name());
+    while (c.acceptSymbol('.'));
+    if (parts.length > 3) c.fail();
+    target = { kind: 'table', ...tablePattern(parts) };
+  }
+  c.expectWord(to);
+  const who = c.acceptWord('ROLE') ? { role: c.string() } : { user: c.user() };
+  return { kind: grant ? 'grantPrivileges' : 'revokePrivileges', privs, target, to: who };
+}
+
+/** Words the grammar keeps to itself: written without _PRIV they are a syntax error, not a privilege. */
+const reservedWords = ['SELECT', 'INSERT', 'ALTER', 'CREATE', 'DROP', 'LOAD', 'GRANT', 'ADMIN'];
+
+/** AccessPrivilege.fromName (case-insensitive), with ALL, READ_ONLY and READ_WRITE expanded as 2.1 does. */
+function privilegeNamed(c: Cursor): Privilege[] {
+  const t = c.peek();
+  if (t?.type === 'word' && reservedWords.includes(t.value.toUpperCase())) c.fail();
+  const name = c.name();
+  const upper = name.toUpperCase();
+  if (upper === 'ALL' || upper === 'READ_WRITE')
+    return ['SELECT', 'LOAD', 'ALTER', 'CREATE', 'DROP', 'SHOW_VIEW'];
+  if (upper === 'READ_ONLY') return ['SELECT'];
+  const priv = PRIVILEGES.find((p) => `${p}_PRIV` === upper);
+  if (priv === undefined) throw ddlError(`Unknown privilege type ${name}`);
+  return [priv];
 }
 
 function parseDrop(c: Cursor): Statement {
@@ -287,5 +308,9 @@ function parseDrop(c: Cursor): Statement {
     return { kind: 'dropUser', user: c.user(), ifExists };
   }
   if (c.acceptWord('REPOSITORY')) return { kind: 'dropRepository', name: c.name() };
+  if (c.acceptWord('ROLE')) {
+    const ifExists = c.acceptWord('IF', 'EXISTS');
+    return { kind: 'dropRole', name: c.name(), ifExists };
+  }
   return c.fail();
 }

@@ -1,5 +1,5 @@
 /** The statements the simulator executes, as parsed from SQL text. */
-import type { Privilege } from '../state/auth.ts';
+import type { GrantTarget, Privilege } from '../state/auth.ts';
 import type { FrontendRole } from '../state/frontends.ts';
 
 export interface UserRef {
@@ -88,13 +88,18 @@ export type Statement =
       readonly role?: string;
     }
   | { readonly kind: 'dropUser'; readonly user: UserRef; readonly ifExists: boolean }
+  | ({ readonly kind: 'grantPrivileges' } & PrivilegeChange)
+  | ({ readonly kind: 'revokePrivileges' } & PrivilegeChange)
+  | { readonly kind: 'grantRoles'; readonly roles: readonly string[]; readonly user: UserRef }
+  | { readonly kind: 'revokeRoles'; readonly roles: readonly string[]; readonly user: UserRef }
+  | { readonly kind: 'createRole'; readonly name: string; readonly ifNotExists: boolean }
+  | { readonly kind: 'dropRole'; readonly name: string; readonly ifExists: boolean }
   | {
-      readonly kind: 'grantPrivileges';
-      readonly privs: readonly Privilege[];
-      readonly level: string;
+      readonly kind: 'alterUserPassword';
       readonly user: UserRef;
+      readonly plain?: string;
+      readonly hash?: string;
     }
-  | { readonly kind: 'grantRole'; readonly role: string; readonly user: UserRef }
   | {
       readonly kind: 'createRepository';
       readonly name: string;
@@ -143,3 +148,10 @@ export type Statement =
 export type Literal = string | number | null;
 
 export type StatementKind = Statement['kind'];
+
+/** GRANT privs ON target TO who, or REVOKE privs ON target FROM who. */
+export interface PrivilegeChange {
+  readonly privs: readonly Privilege[];
+  readonly target: GrantTarget;
+  readonly to: { readonly user: UserRef } | { readonly role: string };
+}

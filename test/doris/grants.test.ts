@@ -1,0 +1,109 @@
+/**
+ * Roles, GRANT and REVOKE as Doris 2.1 answers them (mysql/privilege/Auth.java, Role.java,
+ * analysis/GrantStmt.java, RevokeStmt.java, TablePattern.java, branch-2.1 at 2.1.8): the levels a
+ * pattern names, the default role a user's own grants live in, the cells SHOW GRANTS prints and the
+ * error texts an initializer has to read.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { connect, standalone } from './support.ts';
+
+test('GRANT and REVOKE change what a user holds, by level, and SHOW GRANTS prints it the way Doris does', async (t) => {
+  const c = await standalone(t, { fe: 1 });
+  const fe = c.fes[0];
+  assert.ok(fe);
+  const root = await connect(t, fe);
+  await root.exec('CREATE DATABASE db1');
+  await root.exec("CREATE USER 'app'@'%' IDENTIFIED BY 'app-pw'");
+  const grants = async () => (await root.rows("SHOW GRANTS FOR 'app'@'%'"))[0];
+
+  // A new user holds its default role's privileges only.
+  let g = await grants();
+  assert.equal(g?.UserIdentity, "'app'@'%'");
+  assert.equal(g?.Password, 'Yes');
+  assert.equal(g?.Roles, '');
+  assert.equal(g?.GlobalPrivs, null);
+  assert.equal(g?.DatabasePrivs, 'internal.information_schema: Select_priv; internal.mysql: Select_priv');
+  assert.equal(g?.WorkloadGroupPrivs, 'normal: Usage_priv');
+
+  // Names are case-insensitive; the cell is in Doris' bit order, not the grant's.
+  await root.exec('GRANT load_priv, Select_priv ON db1.* TO app');
+  await root.exec('GRANT SELECT_PRIV ON internal.db1.* TO app');
+  await root.exec('GRANT ALTER_PRIV ON *.* TO app');
+  await root.exec('GRANT GRANT_PRIV ON *.*.* TO app');
+  g = await grants();
+  assert.equal(g?.GlobalPrivs, 'Grant_priv');
+  // `*.*` is the current catalog, not global (TablePattern.analyze).
+  assert.equal(g?.CatalogPrivs, 'internal: Alter_priv');
+  assert.equal(
+    g?.DatabasePrivs,
+    'internal.db1: Select_priv,Load_priv; internal.information_schema: Select_priv; internal.mysql: Select_priv',
+  );
+
+  await root.exec('REVOKE LOAD_PRIV ON db1.* FROM app');
+  g = await grants();
+  assert.match(String(g?.DatabasePrivs), /^internal\.db1: Select_priv; /);
+  // Revoking what the level holds not at all is silent; a level never granted is an error.
+  await root.exec('REVOKE DROP_PRIV ON db1.* FROM app');
+  const never = await root.error('REVOKE SELECT_PRIV ON db2.* FROM app');
+  assert.equal(
+    never.message,
+    'errCode = 2, detailMessage = internal.db2.* does not exist in role default_role_rbac_app@%',
+  );
+
+  // Roles: created empty, granted privileges, granted to users; their privileges show in the cells.
+  await root.exec('CREATE ROLE analyst');
+  await root.exec("GRANT SELECT_PRIV ON internal.db1.* TO ROLE 'analyst'");
+  await root.exec("GRANT 'analyst' TO 'app'@'%'");
+  g = await grants();
+  assert.equal(g?.Roles, 'analyst');
+  const dup = await root.error('CREATE ROLE analyst');
+  assert.match(dup.message, /detailMessage = Role role: analyst, .* already exists$/);
+  await root.exec("REVOKE 'analyst' FROM app");
+  assert.equal((await grants())?.Roles, '');
+  await root.exec('DROP ROLE analyst');
+  assert.equal(
+    (await root.error("GRANT 'analyst' TO app")).message,
+    'errCode = 2, detailMessage = role:analyst does not exist',
+  );
+});
+
+test('GRANT refuses what Doris refuses, with its words', async (t) => {
+  const c = await standalone(t, { fe: 1 });
+  const fe = c.fes[0];
+  assert.ok(fe);
+  const root = await connect(t, fe);
+  await root.exec("CREATE USER 'app'@'%'");
+  const says = async (sql: string, detail: string, errno = 1105) => {
+    const e = await root.error(sql);
+    assert.equal(e.errno, errno, sql);
+    assert.equal(
+      e.message,
+      detail.startsWith('Syntax') ? e.message : `errCode = 2, detailMessage = ${detail}`,
+      sql,
+    );
+    if (detail.startsWith('Syntax')) assert.match(e.message, /Syntax error/);
+  };
+  await says(
+    'GRANT ADMIN_PRIV ON *.* TO app',
+    'ADMIN_PRIV and NODE_PRIV can only be granted/revoke on/from *.*.*',
+  );
+  await says('GRANT USAGE ON *.*.* TO app', 'Unknown privilege type USAGE');
+  await says('GRANT SELECT ON *.*.* TO app', 'Syntax');
+  await says('GRANT SELECT_PRIV ON nodb.* TO app', 'database:nodb does not exist');
+  await says('GRANT SELECT_PRIV ON *.*.* TO nobody', "user 'nobody'@'%' does not exist");
+  await says(
+    'GRANT USAGE_PRIV ON *.*.* TO app',
+    'Can not grant/revoke Usage_priv to/from any other users or roles',
+  );
+  await says("GRANT 'operator' TO app", 'Can not grant role: operator');
+  await says('GRANT SELECT_PRIV ON *.db1.* TO app', 'Do not support format: *.db1.*');
+  await says("CREATE USER 'app'@'%'", "User 'app'@'%' already exist");
+  await says("DROP USER 'nobody'@'%'", 'User `nobody`@`%` does not exist.');
+  await says("DROP USER 'admin'@'%'", 'Can not drop system user', 5064);
+  await says("SET PASSWORD FOR 'nobody'@'%' = PASSWORD('x')", "user 'nobody'@'%' does not exist", 1228);
+  // CREATE_PRIV may be granted on a database not created yet (2.1.8: #45125).
+  await root.exec('GRANT CREATE_PRIV, SELECT_PRIV ON later.* TO app');
+  await root.exec("DROP USER IF EXISTS 'nobody'@'%'");
+  await root.exec("GRANT USAGE_PRIV ON WORKLOAD GROUP 'normal' TO app");
+});
