@@ -1,7 +1,8 @@
 /** Every controller the manager runs; each sets itself up on the manager (informers, watches). */
 import { setupClusterController } from './cluster/setup.ts';
+import { setupInitializerController } from './initializer/setup.ts';
 import type { Manager } from './runtime/manager.ts';
 
 export type ControllerSetup = (manager: Manager) => void;
 
-export const controllers: readonly ControllerSetup[] = [setupClusterController];
+export const controllers: readonly ControllerSetup[] = [setupClusterController, setupInitializerController];

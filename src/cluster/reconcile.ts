@@ -7,6 +7,7 @@
  */
 import {
   type DorisCluster,
+  type DorisClusterSpec,
   type DorisClusterStatus,
   dorisClusterKind,
   InvalidSpecError,
@@ -39,7 +40,7 @@ import { growthSteps, isDisruptive, plan } from './plan/index.ts';
 import { buildMembers } from './plan/members.ts';
 import { balanceIs } from './plan/rollout.ts';
 import type { ClaimView, Operation, PlanInput, Step } from './plan/types.ts';
-import { desiredRootPassword, rootSecretName, secureRoot } from './root-account.ts';
+import { desiredRootPassword, rootPasswordSource, rootSecretName, secureRoot } from './root-account.ts';
 import { buildStatus } from './status.ts';
 import { releaseStrandedPods } from './stranded.ts';
 
@@ -94,7 +95,7 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
       ? []
       : [
           live.authSecretRef?.name,
-          live.rootSecretRef?.name,
+          live.authSecretRef === undefined ? undefined : rootPasswordSourceOf(manager, ctx, live),
           operatorSecretName(ctx.key.name),
           live.authSecretRef === undefined ? undefined : rootSecretName(ctx.key.name),
         ].filter((n) => n !== undefined);
@@ -296,6 +297,16 @@ async function reconcileLive(
   }
   deps.backoff.succeeded(clusterKey);
   return requeueAfter(1000, step.reason);
+}
+
+/** The Secret root's password is read from, if the user names one (spec or DorisInitializer). */
+function rootPasswordSourceOf(
+  manager: Manager,
+  ctx: ReconcileContext,
+  spec: DorisClusterSpec,
+): string | undefined {
+  const ref = { namespace: ctx.key.namespace ?? 'default', name: ctx.key.name } as ClusterRef;
+  return rootPasswordSource(manager, ref, spec as ResolvedDorisClusterSpec)?.name;
 }
 
 /** The metadata claim of each FE ordinal, by pod name: what an FE failover replaces. */

@@ -9,7 +9,11 @@
  * keep registering.
  */
 import { randomBytes } from 'node:crypto';
-import type { ResolvedDorisClusterSpec } from '../api/v1alpha1/index.ts';
+import {
+  type DorisInitializer,
+  dorisInitializerKind,
+  type ResolvedDorisClusterSpec,
+} from '../api/v1alpha1/index.ts';
 import { secret } from '../doris/client.ts';
 import { builtin, collectionPath } from '../kube/resources.ts';
 import { isConflict } from '../kube/rest.ts';
@@ -31,6 +35,36 @@ import type { Credentials } from './observe.ts';
 
 export const rootSecretName = (cluster: string) => `${cluster}-root`;
 
+/**
+ * The Secret root's password comes from: the cluster's spec.rootSecretRef, else the one its
+ * DorisInitializer names (the oldest initializer of the cluster, as the initializer controller
+ * counts them); undefined when the operator generates it.
+ */
+export function rootPasswordSource(
+  manager: Manager,
+  ref: ClusterRef,
+  spec: ResolvedDorisClusterSpec,
+): { name: string; key: string; field: string } | undefined {
+  if (spec.rootSecretRef !== undefined)
+    return { name: spec.rootSecretRef.name, key: 'password', field: 'spec.rootSecretRef' };
+  const initializer = manager.cache
+    .list<DorisInitializer>(dorisInitializerKind.resource, ref.namespace, manager.primarySelector())
+    .filter((d) => d.spec?.clusterRef?.name === ref.name && d.metadata.deletionTimestamp === undefined)
+    .sort(
+      (a, b) =>
+        (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
+        a.metadata.name.localeCompare(b.metadata.name),
+    )[0];
+  const r = initializer?.spec?.rootPasswordSecretRef;
+  return r === undefined || initializer === undefined
+    ? undefined
+    : {
+        name: r.name,
+        key: r.key ?? 'password',
+        field: `DorisInitializer ${initializer.metadata.name} spec.rootPasswordSecretRef`,
+      };
+}
+
 /** The password root should have; undefined when root is the operator's own account (or trials). */
 export async function desiredRootPassword(
   manager: Manager,
@@ -40,14 +74,16 @@ export async function desiredRootPassword(
   watched?: NamedWatches,
 ): Promise<string | undefined> {
   if (spec.authSecretRef === undefined || account.user === 'root') return undefined;
-  const named = spec.rootSecretRef?.name;
+  const named = rootPasswordSource(manager, ref, spec);
   if (named !== undefined) {
-    const s = await readSecret(manager, ref.namespace, named, watched);
+    const s = await readSecret(manager, ref.namespace, named.name, watched);
     if (s === undefined)
-      throw new Error(`spec.rootSecretRef: Secret ${ref.namespace}/${named} does not exist`);
-    const password = decode(s, 'password');
+      throw new Error(`${named.field}: Secret ${ref.namespace}/${named.name} does not exist`);
+    const password = decode(s, named.key);
     if (password === '')
-      throw new Error(`spec.rootSecretRef: Secret ${ref.namespace}/${named} has no password (key password)`);
+      throw new Error(
+        `${named.field}: Secret ${ref.namespace}/${named.name} has no password (key ${named.key})`,
+      );
     return password;
   }
   const name = rootSecretName(ref.name);

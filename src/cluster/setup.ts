@@ -1,5 +1,5 @@
 /** Registers the DorisCluster controller: its own kind, the objects it owns, and the pods of its members. */
-import { dorisClusterKind } from '../api/v1alpha1/index.ts';
+import { dorisClusterKind, dorisInitializerKind } from '../api/v1alpha1/index.ts';
 import { builtin } from '../kube/resources.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { byLabel } from '../runtime/manager.ts';
@@ -44,6 +44,10 @@ export function setupClusterController(manager: Manager, opts: ClusterController
     // Pods are owned by the StatefulSets, not the cluster: map them back by their cluster label.
     .watches(builtin.Pod, byLabel(labelKeys.cluster))
     .watches(builtin.PersistentVolumeClaim, byLabel(labelKeys.cluster))
+    // An initializer may name the Secret of root's password.
+    .watches(dorisInitializerKind.resource, (d) =>
+      d.spec?.clusterRef?.name === undefined ? [] : [`${d.metadata.namespace}/${d.spec.clusterRef.name}`],
+    )
     // A node deleted or taken out of service wakes the clusters with pods on it (stranded.ts).
     .watches(builtin.Node, (node) =>
       nodeGone(node.metadata.name, manager.cache.get(builtin.Node, undefined, node.metadata.name)) ===

@@ -127,6 +127,23 @@ export class DorisClient {
     }
   }
 
+  /**
+   * Runs a statement as written (a user's init SQL: no placeholders, so a `?` in it stays as it is)
+   * with its own timeout.
+   */
+  async run(sql: string, timeoutMs: number): Promise<Row[]> {
+    try {
+      const [rows] = await this.conn.query({ sql, timeout: timeoutMs });
+      return Array.isArray(rows) ? (rows as Row[]) : [];
+    } catch (err) {
+      const e = err as { errno?: number; message?: string; code?: string };
+      if (typeof e.errno === 'number' && e.errno > 1000) throw new DorisError(sql, e.errno, e.message ?? '');
+      throw new DorisUnreachableError(this.address, {
+        cause: new Error(e.message ?? e.code ?? 'query failed'),
+      });
+    }
+  }
+
   async showFrontends(): Promise<Frontend[]> {
     return (await this.query('SHOW FRONTENDS')).map(parseFrontend);
   }

@@ -106,4 +106,16 @@ test('GRANT refuses what Doris refuses, with its words', async (t) => {
   await root.exec('GRANT CREATE_PRIV, SELECT_PRIV ON later.* TO app');
   await root.exec("DROP USER IF EXISTS 'nobody'@'%'");
   await root.exec("GRANT USAGE_PRIV ON WORKLOAD GROUP 'normal' TO app");
+
+  // User properties (UserProperty.update): the workload group must exist; tags print as Tag.toString.
+  await says("SET PROPERTY FOR 'app' 'default_workload_group' = 'g1'", 'workload group g1 not exists');
+  await says("SET PROPERTY FOR 'nobody' 'default_workload_group' = 'normal'", 'Unknown user(nobody)');
+  await root.exec("CREATE WORKLOAD GROUP IF NOT EXISTS g1 PROPERTIES ('cpu_share' = '10')");
+  await root.exec(
+    "SET PROPERTY FOR 'app' 'default_workload_group' = 'g1', 'resource_tags.location' = 'group_a,group_b'",
+  );
+  const props = new Map((await root.rows("SHOW PROPERTY FOR 'app'")).map((r) => [r.Key, r.Value]));
+  assert.equal(props.get('default_workload_group'), 'g1');
+  assert.equal(props.get('resource_tags'), '{"location" : "group_a"}, {"location" : "group_b"}');
+  assert.deepEqual(await root.rows("SHOW PROPERTY FOR 'nobody'"), []);
 });

@@ -1,11 +1,12 @@
 /**
  * The DorisCluster scenario run against an install: create (through the webhook, with kubectl as a
  * user would), Ready, then scale out, grow a claim and add a BE data directory (StatefulSet
- * replaced, members rolled onto it), Ready again. These steps make the operator use every right the chart
+ * replaced, members rolled onto it), Ready again, and a DorisInitializer with a user and a script
+ * from a ConfigMap applied to it. These steps make the operator use every right the chart
  * grants it, so a missing rule shows as a refusal and a needless one as an unused rule.
  */
 import assert from 'node:assert/strict';
-import { dorisClusterKind } from '../../src/api/v1alpha1/index.ts';
+import { dorisClusterKind, dorisInitializerKind } from '../../src/api/v1alpha1/index.ts';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
 import { getCluster, waitReady } from '../cluster/support.ts';
@@ -150,4 +151,52 @@ export async function runScenario(
     path: objectPath(dorisClusterKind.resource, namespace, name),
   });
   assert.equal(dc.status?.observedGeneration, dc.metadata.generation);
+
+  // A DorisInitializer: a user whose password is in a Secret, and a script in a ConfigMap.
+  await client.request({
+    method: 'POST',
+    path: collectionPath(builtin.Secret, namespace),
+    body: {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'app-password' },
+      stringData: { password: 'app-pw' },
+    },
+  });
+  await client.request({
+    method: 'POST',
+    path: collectionPath(builtin.ConfigMap, namespace),
+    body: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'init-sql' },
+      data: { 'init.sql': 'CREATE DATABASE IF NOT EXISTS app;' },
+    },
+  });
+  await applyAsUser(namespace, {
+    apiVersion: dorisInitializerKind.apiVersion,
+    kind: 'DorisInitializer',
+    metadata: { name: `${name}-init`, labels },
+    spec: {
+      clusterRef: { name },
+      users: [
+        {
+          name: 'app',
+          passwordSecretRef: { name: 'app-password' },
+          grants: [{ privileges: ['SELECT_PRIV'], level: 'app.*' }],
+        },
+      ],
+      initSQL: [{ name: 'schema', configMapKeyRef: { name: 'init-sql', key: 'init.sql' } }],
+    },
+  });
+  await eventually(
+    async () => {
+      const di = await client.request<KubeObject>({
+        method: 'GET',
+        path: objectPath(dorisInitializerKind.resource, namespace, `${name}-init`),
+      });
+      return di.status?.phase === 'Ready' ? di : false;
+    },
+    { timeoutMs: 60_000, what: `the DorisInitializer of ${namespace}/${name} to be Ready` },
+  );
 }

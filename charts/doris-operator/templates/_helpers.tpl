@@ -62,6 +62,14 @@ Cluster-wide mode puts them in a ClusterRole; namespaced mode in a Role in each 
 - apiGroups: [doris.cloudnative.dev]
   resources: [dorisclusters/status]
   verbs: [update]
+# DorisInitializers: cached; the status is written on a fresh read (the script runner and the
+# pass each change their own fields), so GET as well.
+- apiGroups: [doris.cloudnative.dev]
+  resources: [dorisinitializers]
+  verbs: [get, list, watch]
+- apiGroups: [doris.cloudnative.dev]
+  resources: [dorisinitializers/status]
+  verbs: [update]
 # Owner references with blockOwnerDeletion on the objects it creates (enforced where the
 # OwnerReferencesPermissionEnforcement admission plugin is on).
 - apiGroups: [doris.cloudnative.dev]
@@ -77,6 +85,10 @@ Cluster-wide mode puts them in a ClusterRole; namespaced mode in a Role in each 
 - apiGroups: [""]
   resources: [services, configmaps]
   verbs: [list, watch, create, patch, delete]
+# ConfigMaps an init script names: watched as metadata, their data read (GET) when they change.
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get]
 - apiGroups: [policy]
   resources: [poddisruptionbudgets]
   verbs: [list, watch, create, patch, delete]

@@ -14,6 +14,16 @@ export {
   type ResolvedDorisClusterSpec,
   withDefaults,
 } from './doris-cluster-defaults.ts';
+export {
+  type DorisInitializer,
+  type DorisInitializerSpec,
+  type DorisInitializerStatus,
+  dorisInitializerKind,
+  dorisInitializerSpecSchema,
+  type PrivilegeName,
+  privilegeNames,
+  type ResolvedInitializerSpec,
+} from './doris-initializer.ts';
 export { durationMs } from './failover.ts';
 export { apiVersion, category, group, version } from './group.ts';
 export {

@@ -48,6 +48,26 @@ export const authHandlers: Handlers = {
     x.cluster.write(() => x.auth.dropRole(s.name, s.ifExists));
     return OK;
   },
+  createWorkloadGroup: (s, x) => {
+    x.auth.require(x.session.user, ['ADMIN']);
+    x.cluster.write(() => x.auth.createWorkloadGroup(s.name, s.ifNotExists));
+    return OK;
+  },
+  setProperty: (s, x) => {
+    const me = x.session.user;
+    const user = s.user ?? me.name;
+    // Resource tags are an advanced property (ADMIN); the workload group is one's own or ADMIN's.
+    const advanced = s.props.some((p) => p.key.startsWith('resource_tags'));
+    if (advanced || user !== me.name) x.auth.require(me, ['ADMIN']);
+    x.cluster.write(() => x.auth.setProperties(user, s.props));
+    return OK;
+  },
+  showProperty: (s, x) => {
+    const me = x.session.user;
+    const user = s.user ?? me.name;
+    if (user !== me.name) x.auth.require(me, ['GRANT']);
+    return rows(['Key', 'Value'], x.auth.propertyRows(user));
+  },
   grantPrivileges: (s, x) => {
     const me = x.session.user;
     // NODE_PRIV is only granted by a holder of NODE_PRIV; the rest by ADMIN or GRANT holders.

@@ -89,6 +89,8 @@ const FORWARDED: ReadonlySet<StatementKind> = new Set<StatementKind>([
   'revokeRoles',
   'revokePrivileges',
   'createRole',
+  'createWorkloadGroup',
+  'setProperty',
   'dropRole',
   'alterUserPassword',
   'createRepository',

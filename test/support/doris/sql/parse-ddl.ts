@@ -41,6 +41,12 @@ export function parseCreate(c: Cursor): Statement {
     return { kind: 'createDatabase', name, ifNotExists };
   }
   if (c.acceptWord('TABLE')) return parseCreateTable(c);
+  if (c.acceptWord('WORKLOAD', 'GROUP')) {
+    const ifNotExists = c.acceptWord('IF', 'NOT', 'EXISTS');
+    const name = c.nameOrString();
+    if (c.acceptWord('PROPERTIES')) c.properties();
+    return { kind: 'createWorkloadGroup', name, ifNotExists };
+  }
   if (c.acceptWord('ROLE')) {
     const ifNotExists = c.acceptWord('IF', 'NOT', 'EXISTS');
     const name = c.name();

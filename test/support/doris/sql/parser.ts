@@ -106,6 +106,8 @@ function parseShow(c: Cursor): Statement {
   if (c.acceptWord('FRONTEND', 'CONFIG'))
     return { kind: 'showConfig', ...(c.acceptWord('LIKE') ? { pattern: c.string() } : {}) };
   if (c.acceptWord('DATABASES') || c.acceptWord('SCHEMAS')) return { kind: 'showDatabases' };
+  if (c.acceptWord('PROPERTY'))
+    return { kind: 'showProperty', ...(c.acceptWord('FOR') ? { user: c.nameOrString() } : {}) };
   if (c.acceptWord('TABLES'))
     return { kind: 'showTables', ...(c.acceptWord('FROM') || c.acceptWord('IN') ? { db: c.name() } : {}) };
   if (
@@ -211,6 +213,17 @@ function parseExpr(c: Cursor): Expr {
 }
 
 function parseSet(c: Cursor): Statement {
+  if (c.acceptWord('PROPERTY')) {
+    // SET PROPERTY [FOR 'user'] 'key' = 'value' | NULL, ... (a user name only, no host)
+    const user = c.acceptWord('FOR') ? c.nameOrString() : undefined;
+    const props: { key: string; value: string | null }[] = [];
+    do {
+      const key = c.string();
+      c.expectSymbol('=');
+      props.push({ key, value: c.acceptWord('NULL') ? null : c.string() });
+    } while (c.acceptSymbol(','));
+    return { kind: 'setProperty', ...(user === undefined ? {} : { user }), props };
+  }
   if (c.acceptWord('PASSWORD')) {
     const user = c.acceptWord('FOR') ? c.user() : undefined;
     c.expectSymbol('=');

@@ -93,6 +93,13 @@ export type Statement =
   | { readonly kind: 'grantRoles'; readonly roles: readonly string[]; readonly user: UserRef }
   | { readonly kind: 'revokeRoles'; readonly roles: readonly string[]; readonly user: UserRef }
   | { readonly kind: 'createRole'; readonly name: string; readonly ifNotExists: boolean }
+  | { readonly kind: 'createWorkloadGroup'; readonly name: string; readonly ifNotExists: boolean }
+  | {
+      readonly kind: 'setProperty';
+      readonly user?: string;
+      readonly props: readonly { key: string; value: string | null }[];
+    }
+  | { readonly kind: 'showProperty'; readonly user?: string }
   | { readonly kind: 'dropRole'; readonly name: string; readonly ifExists: boolean }
   | {
       readonly kind: 'alterUserPassword';

@@ -138,6 +138,10 @@ const addTo = (m: Map<string, Set<Privilege>>, key: string, privs: Iterable<Priv
 export class Auth {
   readonly users: User[] = [];
   readonly roles = new Map<string, PrivTables>();
+  /** Workload groups (`normal` is built in); resource_groups/WorkloadGroupMgr. */
+  readonly workloadGroups = new Set<string>(['normal']);
+  /** User properties by user name (UserPropertyMgr: per name, not per host). */
+  private readonly properties = new Map<string, Map<string, string>>();
 
   constructor() {
     this.roles.set('operator', { ...emptyTables(), global: new Set(['NODE', 'ADMIN']) });
@@ -394,6 +398,52 @@ export class Auth {
     };
   }
 
+  createWorkloadGroup(name: string, ifNotExists: boolean): void {
+    if (this.workloadGroups.has(name)) {
+      if (ifNotExists) return;
+      throw ddlError(`workload group ${name} already exist`);
+    }
+    this.workloadGroups.add(name);
+  }
+
+  /**
+   * SET PROPERTY (UserProperty.update, branch-2.1): default_workload_group must exist;
+   * resource_tags.location takes comma-separated tag values, empty to clear.
+   */
+  setProperties(user: string, props: readonly { key: string; value: string | null }[]): void {
+    if (!this.users.some((u) => u.name === user)) throw ddlError(`Unknown user(${user})`);
+    const next = new Map(this.properties.get(user) ?? []);
+    for (const { key, value } of props) {
+      const v = value ?? '';
+      if (key === 'default_workload_group') {
+        if (!this.workloadGroups.has(v)) throw ddlError(`workload group ${v} not exists`);
+        next.set(key, v);
+      } else if (key.startsWith('resource_tags')) {
+        const parts = key.split('.');
+        if (parts.length !== 2) throw ddlError('resource_tags format error');
+        if (parts[1] !== 'location') throw ddlError('Only support location tag now');
+        const tags = v
+          .replace(/\s/g, '')
+          .split(',')
+          .filter((t) => t !== '');
+        for (const t of tags)
+          if (!/^[a-zA-Z][a-zA-Z0-9_]{0,32}$/.test(t)) throw ddlError(`Invalid tag value format: ${t}`);
+        next.set('resource_tags', tags.map((t) => `{"location" : "${t}"}`).join(', '));
+      } else if (key in propertyDefaults) next.set(key, v);
+      else throw ddlError(`Unknown property key: ${key}`);
+    }
+    this.properties.set(user, next);
+  }
+
+  /** SHOW PROPERTY FOR user: Key, Value sorted by key; an unknown user has no rows. */
+  propertyRows(user: string): string[][] {
+    if (!this.users.some((u) => u.name === user)) return [];
+    const mine = this.properties.get(user);
+    return Object.keys(propertyDefaults)
+      .sort()
+      .map((k) => [k, mine?.get(k) ?? propertyDefaults[k] ?? '']);
+  }
+
   /** SHOW GRANTS rows (2.1 columns; AuthProcDir, Auth.getUserAuthInfo) for the given users. */
   grantRows(users: readonly User[]): (string | null)[][] {
     return users.map((u) => {
@@ -434,6 +484,21 @@ function removeFrom(
   for (const p of privs) s.delete(p);
   if (s.size === 0) m.delete(key);
 }
+
+const propertyDefaults: Readonly<Record<string, string>> = {
+  allow_resource_tag_downgrade: 'false',
+  cpu_resource_limit: '-1',
+  default_load_cluster: '',
+  default_workload_group: 'normal',
+  exec_mem_limit: '-1',
+  insert_timeout: '-1',
+  max_query_instances: '-1',
+  max_user_connections: '100',
+  parallel_fragment_exec_instance_num: '-1',
+  query_timeout: '-1',
+  resource_tags: '',
+  sql_block_rules: '',
+};
 
 /** FeNameFormat.checkRoleName: built-in and default roles are not to be touched. */
 function checkRoleName(role: string, what: string): void {
