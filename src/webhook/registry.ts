@@ -6,6 +6,7 @@
 import type { RestClient } from '../kube/rest.ts';
 import { FactFinder } from './doris-cluster/facts.ts';
 import { dorisClusterAdmission } from './doris-cluster/index.ts';
+import { dorisInitializerAdmission } from './doris-initializer.ts';
 import type { KindAdmission } from './kinds.ts';
 
 export interface KindDeps {
@@ -16,5 +17,8 @@ export interface KindDeps {
 
 export function admissionKinds(deps: KindDeps = {}): KindAdmission[] {
   const facts = deps.client === undefined ? undefined : new FactFinder(deps.client);
-  return [dorisClusterAdmission({ facts, clusterDomain: deps.clusterDomain })];
+  return [
+    dorisClusterAdmission({ facts, clusterDomain: deps.clusterDomain }),
+    dorisInitializerAdmission(deps.client),
+  ];
 }

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { dorisInitializerSpecSchema } from '../api/v1alpha1/index.ts';
+import { grantKeys, levelOf, observeGrants, onClause } from './grants.ts';
+import { planUser, type UserRecord } from './plan.ts';
+import { rerunnable, splitStatements } from './statements.ts';
+
+const userOf = (u: object) =>
+  dorisInitializerSpecSchema.parse({ clusterRef: { name: 'c' }, users: [u] }).users[0]!;
+
+test('statements split on ; outside quotes and comments; comment-only pieces are dropped', () => {
+  const sql = `-- schema
+CREATE TABLE t (s VARCHAR(10) COMMENT 'a;b');  /* ; */
+INSERT INTO t VALUES ("x;y"), ('it''s;'); # trailing ;
+;
+\`odd;name\`;`;
+  assert.deepEqual(splitStatements(sql), [
+    "-- schema\nCREATE TABLE t (s VARCHAR(10) COMMENT 'a;b')",
+    "/* ; */\nINSERT INTO t VALUES (\"x;y\"), ('it''s;')",
+    '`odd;name`',
+  ]);
+  assert.deepEqual(splitStatements('  -- nothing\n'), []);
+});
+
+test('a statement is run again after a crash only when running it twice changes nothing', () => {
+  for (const s of [
+    'CREATE DATABASE IF NOT EXISTS d',
+    'create table if not exists d.t (k int)',
+    'CREATE EXTERNAL TABLE IF NOT EXISTS x (k int)',
+    'DROP TABLE IF EXISTS d.t',
+    "GRANT SELECT_PRIV ON d.* TO 'u'",
+    'SET GLOBAL x = 1',
+    '/* c */ SELECT 1',
+  ])
+    assert.equal(rerunnable(s), true, s);
+  for (const s of [
+    'INSERT INTO d.t VALUES (1)',
+    'CREATE TABLE d.t (k int)',
+    'ALTER TABLE d.t ADD COLUMN c INT',
+    'DELETE FROM d.t WHERE k = 1',
+  ])
+    assert.equal(rerunnable(s), false, s);
+});
+
+test('levels: 2-part patterns are in the internal catalog; SHOW GRANTS cells read back as the same keys', () => {
+  assert.equal(levelOf({ level: 'db1.*' }), 'internal.db1.*');
+  assert.equal(levelOf({ level: '*.*' }), 'internal.*.*');
+  assert.equal(levelOf({ level: 'hive.db.t' }), 'hive.db.t');
+  assert.equal(levelOf({ workloadGroup: 'g' }), 'WORKLOAD GROUP g');
+  assert.equal(onClause('internal.db1.*'), '`internal`.`db1`.*');
+  assert.equal(onClause("WORKLOAD GROUP g'x"), "WORKLOAD GROUP 'g''x'");
+  const observed = observeGrants([
+    {
+      UserIdentity: "'app'@'%'",
+      Roles: 'analyst,default_role_rbac_app@%',
+      GlobalPrivs: 'Grant_priv',
+      CatalogPrivs: 'internal: Alter_priv',
+      DatabasePrivs: 'internal.db1: Select_priv,Load_priv; internal.mysql: Select_priv',
+      TablePrivs: 'internal.db1.t: Drop_priv',
+      ResourcePrivs: null,
+      WorkloadGroupPrivs: 'normal: Usage_priv',
+    },
+  ]).get('app@%');
+  assert.deepEqual([...(observed?.roles ?? [])], ['analyst']);
+  const declared = grantKeys([
+    { privileges: ['SELECT_PRIV', 'LOAD_PRIV'], level: 'db1.*' },
+    { privileges: ['ALTER_PRIV'], level: '*.*' },
+    { privileges: ['DROP_PRIV'], level: 'internal.db1.t' },
+    { privileges: ['GRANT_PRIV'], level: '*.*.*' },
+    { privileges: ['USAGE_PRIV'], workloadGroup: 'normal' },
+  ]);
+  for (const k of declared) assert.ok(observed?.grants.has(k), k);
+});
+
+test('a new user is created with its grants; a known one only gets what it lacks', () => {
+  const u = userOf({
+    name: 'app',
+    passwordSecretRef: { name: 's' },
+    roles: ['analyst'],
+    grants: [{ privileges: ['SELECT_PRIV', 'LOAD_PRIV'], level: 'db1.*' }],
+    defaultWorkloadGroup: 'g1',
+  });
+  const fresh = planUser(u, undefined, undefined, { password: 'pw', version: '7' });
+  assert.deepEqual(
+    fresh.steps.map((s) => s.sql),
+    [
+      'CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?',
+      'GRANT ? TO ?@?',
+      'GRANT LOAD_PRIV, SELECT_PRIV ON `internal`.`db1`.* TO ?@?',
+      "SET PROPERTY FOR ? 'default_workload_group' = ?",
+    ],
+  );
+  assert.deepEqual(fresh.steps[0]?.values, ['app', '%', { password: 'pw' }]);
+  assert.ok(
+    fresh.steps.every((s) => !s.what.includes('pw')),
+    'no password in what is logged',
+  );
+  const record: UserRecord = fresh.record;
+
+  const observed = observeGrants([
+    {
+      UserIdentity: "'app'@'%'",
+      Roles: 'analyst',
+      DatabasePrivs: 'internal.db1: Select_priv,Load_priv',
+    },
+  ]).get('app@%');
+  assert.deepEqual(
+    planUser(u, observed, record, { password: 'pw', version: '7' }).steps,
+    [],
+    'at rest: nothing',
+  );
+  assert.deepEqual(
+    planUser(u, observed, record, { password: 'pw2', version: '8' }).steps.map((s) => s.sql),
+    ['SET PASSWORD FOR ?@? = PASSWORD(?)'],
+    'a new Secret version sets the password',
+  );
+});
+
+test('what the operator granted and the spec no longer has is revoked; what others granted is left', () => {
+  const u = userOf({
+    name: 'app',
+    passwordSecretRef: { name: 's' },
+    grants: [{ privileges: ['SELECT_PRIV'], level: 'db1.*' }],
+  });
+  const previous: UserRecord = {
+    name: 'app',
+    host: '%',
+    state: 'Present',
+    passwordVersion: '1',
+    roles: ['analyst'],
+    grants: ['LOAD_PRIV@internal.db1.*', 'SELECT_PRIV@internal.db1.*'],
+  };
+  const observed = observeGrants([
+    {
+      UserIdentity: "'app'@'%'",
+      Roles: 'analyst,ops',
+      DatabasePrivs: 'internal.db1: Select_priv,Load_priv,Drop_priv',
+    },
+  ]).get('app@%');
+  const steps = planUser(u, observed, previous, { password: 'pw', version: '1' }).steps.map((s) => s.sql);
+  assert.deepEqual(steps, ['REVOKE ? FROM ?@?', 'REVOKE LOAD_PRIV ON `internal`.`db1`.* FROM ?@?']);
+});
+
+test('ensure: absent drops a user that exists, and nothing when it is gone', () => {
+  const u = userOf({ name: 'old', ensure: 'absent' });
+  const observed = observeGrants([{ UserIdentity: "'old'@'%'", Roles: '' }]).get('old@%');
+  assert.deepEqual(
+    planUser(u, observed, undefined, undefined).steps.map((s) => s.sql),
+    ['DROP USER IF EXISTS ?@?'],
+  );
+  assert.deepEqual(planUser(u, undefined, undefined, undefined).steps, []);
+});
