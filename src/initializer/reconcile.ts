@@ -85,7 +85,7 @@ export async function reconcileInitializer(deps: InitializerDeps, ctx: Reconcile
       message,
       observedGeneration: generation,
     });
-    await deps.writer.update(ref, (s) => ({ ...s, phase, observedGeneration: generation, conditions }));
+    await deps.writer.update(ref, (s) => ({ ...s, phase, observedGeneration: generation, conditions }), di);
   };
 
   const parsed = dorisInitializerSpecSchema.safeParse(di.spec);
@@ -168,7 +168,7 @@ export async function reconcileInitializer(deps: InitializerDeps, ctx: Reconcile
   }
 
   // Scripts: started in the background; their progress is written by the runner.
-  const current = (await deps.writer.update(ref, (s) => ({ ...s, users }))) ?? status;
+  const current = (await deps.writer.update(ref, (s) => ({ ...s, users }), di)) ?? status;
   if (missing.length === 0 && scriptsPending(scripts, current) && !deps.runner.isRunning(key)) {
     deps.runner.start(key, {
       ref,

@@ -101,9 +101,16 @@ export class ScriptRunner {
     if (r !== undefined) r.cancelled = true;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops after the statements in flight, waiting for them at most `graceMs`: a statement Doris
+   * has not answered by then is left to the next leader, which finds it recorded as sent.
+   */
+  async stop(graceMs = 5000): Promise<void> {
     for (const r of this.running.values()) r.cancelled = true;
-    await Promise.all([...this.running.values()].map((r) => r.done));
+    const all = Promise.all([...this.running.values()].map((r) => r.done));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
   }
 
   private async run(job: ScriptJob, cancelled: () => boolean): Promise<void> {

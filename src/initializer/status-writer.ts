@@ -16,17 +16,32 @@ export type Status = DorisInitializerStatus;
 export class StatusWriter {
   private readonly client: RestClient;
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** The resourceVersion each object had at its last read or write here: a cache behind it is stale. */
+  private readonly written = new Map<string, string>();
 
   constructor(client: RestClient) {
     this.client = client;
   }
 
-  /** Applies `change` to the live status and writes it if it differs; returns the status as stored. */
+  /**
+   * Applies `change` to the live status and writes it if it differs; returns the status as stored.
+   * With `cached` (the informer's copy) a change that alters nothing there costs no request: a pass
+   * at rest reads nothing.
+   */
   update(
     ref: { namespace: string; name: string },
     change: (s: Status) => Status,
+    cached?: KubeObject,
   ): Promise<Status | undefined> {
     const key = `${ref.namespace}/${ref.name}`;
+    const fresh =
+      cached !== undefined &&
+      (this.written.get(key) ?? cached.metadata.resourceVersion) === cached.metadata.resourceVersion;
+    if (cached !== undefined && fresh && !this.chains.has(key)) {
+      const current = (cached.status ?? {}) as Status;
+      if (stableJson(current) === stableJson(change(structuredClone(current))))
+        return Promise.resolve(current);
+    }
     const run = (this.chains.get(key) ?? Promise.resolve()).then(
       () => this.write(ref, change),
       () => this.write(ref, change),
@@ -49,18 +64,27 @@ export class StatusWriter {
       try {
         live = await this.client.request<KubeObject>({ method: 'GET', path });
       } catch (err) {
-        if ((err as { status?: number }).status === 404) return undefined;
+        if ((err as { status?: number }).status === 404) {
+          this.written.delete(`${ref.namespace}/${ref.name}`);
+          return undefined;
+        }
         throw err;
       }
       const current = (live.status ?? {}) as Status;
       const next = change(structuredClone(current));
-      if (stableJson(current) === stableJson(next)) return current;
+      if (stableJson(current) === stableJson(next)) {
+        if (live.metadata.resourceVersion)
+          this.written.set(`${ref.namespace}/${ref.name}`, live.metadata.resourceVersion);
+        return current;
+      }
       try {
-        await this.client.request({
+        const stored = await this.client.request<KubeObject>({
           method: 'PUT',
           path: `${path}/status`,
           body: { ...live, status: next },
         });
+        if (stored.metadata?.resourceVersion)
+          this.written.set(`${ref.namespace}/${ref.name}`, stored.metadata.resourceVersion);
         return next;
       } catch (err) {
         if (!isConflict(err) || attempt >= 5) throw err;
