@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { dorisInitializerSpecSchema } from '../api/v1alpha1/index.ts';
 import { grantKeys, levelOf, observeGrants, onClause } from './grants.ts';
 import { planUser, type UserRecord } from './plan.ts';
+import { scriptsPending, stateOf } from './scripts.ts';
 import { rerunnable, splitStatements } from './statements.ts';
 
 const userOf = (u: object) =>
@@ -149,4 +150,47 @@ test('ensure: absent drops a user that exists, and nothing when it is gone', () 
     ['DROP USER IF EXISTS ?@?'],
   );
   assert.deepEqual(planUser(u, undefined, undefined, undefined).steps, []);
+});
+
+test('a run is due while a script has work or an entry that does not say its state; not past a failed one', () => {
+  const script = (name: string, digest: string) => ({
+    name,
+    digest,
+    statements: ['SELECT 1'],
+    rerunOnChange: false,
+    timeoutMs: 1000,
+  });
+  const a = script('a', 'd1');
+  const b = script('b', 'd2');
+  const entry = (name: string, digest: string, state: 'Applied' | 'Failed' | 'InDoubt' | 'Changed') => ({
+    name,
+    digest,
+    state,
+    statements: 1,
+    done: 1,
+  });
+  const applied = [{ name: 'a', digest: 'd1', at: '2026-01-01T00:00:00Z' }];
+  assert.equal(scriptsPending([a, b], {}), true);
+  assert.equal(
+    scriptsPending([a, b], { applied, scripts: [entry('a', 'd1', 'Applied')] }),
+    true,
+    'b is to run',
+  );
+  assert.equal(scriptsPending([a, b], { scripts: [entry('a', 'd1', 'Failed')] }), false, 'b waits for a');
+  assert.equal(scriptsPending([a, b], { scripts: [entry('a', 'd1', 'InDoubt')] }), false);
+  const changed = script('a', 'd9');
+  assert.equal(stateOf(changed, { applied }), 'Changed');
+  assert.equal(
+    scriptsPending([changed], { applied, scripts: [entry('a', 'd1', 'Applied')] }),
+    true,
+    'to record Changed',
+  );
+  assert.equal(scriptsPending([changed], { applied, scripts: [entry('a', 'd9', 'Changed')] }), false);
+  assert.equal(stateOf({ ...changed, rerunOnChange: true }, { applied }), 'Pending');
+  const recorded = { applied, scripts: [entry('a', 'd9', 'Changed')] };
+  assert.equal(
+    stateOf({ ...changed, rerunOnChange: true }, recorded),
+    'Pending',
+    'rerunOnChange turned on later',
+  );
 });

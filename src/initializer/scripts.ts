@@ -48,12 +48,21 @@ export function parseInDoubtWord(value: string | undefined): InDoubtWord | undef
   return m === null ? undefined : { action: m[1] as 'skip' | 'rerun', statement: Number(m[2]) };
 }
 
-/** Whether the scripts have work left given the status: what the reconcile asks before starting a run. */
+/**
+ * Whether a run has work given the status: a script to run, or an entry that does not say yet what
+ * the script's state is (a content changed after it ran is recorded as Changed). What the reconcile
+ * asks before starting a run.
+ */
 export function scriptsPending(scripts: readonly Script[], status: Status): boolean {
-  return scripts.some((s) => {
+  for (const s of scripts) {
     const state = stateOf(s, status);
-    return state === 'Pending' || state === 'Running';
-  });
+    // The scripts after a failed one, or one in doubt, wait for it.
+    if (state === 'Failed' || state === 'InDoubt') return false;
+    const entry = status.scripts?.find((e) => e.name === s.name);
+    if (state === 'Pending' || state === 'Running' || entry?.digest !== s.digest || entry.state !== state)
+      return true;
+  }
+  return false;
 }
 
 /** Where a script stands: Applied and Changed from the record of completed contents, the rest from its entry. */
@@ -63,6 +72,8 @@ export function stateOf(s: Script, status: Status): ScriptStatus['state'] {
   if (!s.rerunOnChange && applied.some((a) => a.name === s.name)) return 'Changed';
   const entry = status.scripts?.find((e) => e.name === s.name);
   if (entry === undefined || entry.digest !== s.digest) return 'Pending';
+  // Recorded Changed, and now to run again (rerunOnChange turned on).
+  if (entry.state === 'Changed') return 'Pending';
   return entry.state;
 }
 

@@ -191,6 +191,33 @@ test('users, grants, databases and scripts are applied and kept; passwords rotat
     [3],
   );
 
+  // A changed script is not run again, unless rerunOnChange says so.
+  const scripts = (seed: object) => ({
+    spec: {
+      initSQL: [
+        { name: 'tables', configMapKeyRef: { name: 'schema', key: 'tables.sql' } },
+        { name: 'seed', ...seed },
+      ],
+    },
+  });
+  await patchInitializer(ns, 'init', scripts({ sql: 'INSERT INTO app.t VALUES (4);' }));
+  await eventually(
+    async () =>
+      (await getInitializer(ns, 'init')).status?.scripts?.find((x: { name: string }) => x.name === 'seed')
+        ?.state === 'Changed',
+    { timeoutMs: 20_000, what: 'the changed script to be reported Changed' },
+  );
+  assert.deepEqual(
+    (await root('SELECT count(*) AS n FROM app.t')).map((r) => Number(r.n)),
+    [3],
+  );
+  await patchInitializer(ns, 'init', scripts({ sql: 'INSERT INTO app.t VALUES (4);', rerunOnChange: true }));
+  await eventually(async () => Number((await root('SELECT count(*) AS n FROM app.t'))[0]?.n) === 4, {
+    timeoutMs: 20_000,
+    what: 'the changed script to run with rerunOnChange',
+  });
+  await waitPhase(ns, 'init', 'Ready', 20_000);
+
   // S7: no password in the operator's log, the namespace's events, or the initializer.
   const events = await client.request<{ items: KubeObject[] }>({
     method: 'GET',
@@ -217,5 +244,5 @@ test('users, grants, databases and scripts are applied and kept; passwords rotat
   const inserts = (await sim.log()).filter(
     (e) => e.kind === 'statement' && e.cluster?.startsWith(`${ns}/`) && /^INSERT INTO app\.t/.test(e.text),
   );
-  assert.equal(inserts.length, 2, inserts.map((e) => e.text).join('\n'));
+  assert.equal(inserts.length, 3, inserts.map((e) => e.text).join('\n'));
 });
