@@ -77,19 +77,22 @@ export async function desiredRootPassword(
   const named = rootPasswordSource(manager, ref, spec);
   if (named !== undefined) {
     const s = await readSecret(manager, ref.namespace, named.name, watched);
-    if (s === undefined)
-      throw new Error(`${named.field}: Secret ${ref.namespace}/${named.name} does not exist`);
     const password = decode(s, named.key);
-    if (password === '')
-      throw new Error(
-        `${named.field}: Secret ${ref.namespace}/${named.name} has no password (key ${named.key})`,
-      );
-    return password;
+    if (password !== '') return password;
+    const problem = `${named.field}: Secret ${ref.namespace}/${named.name} ${s === undefined ? 'does not exist' : `has no password (key ${named.key})`}`;
+    // The cluster's own field stops the pass; an initializer's Secret is its own to report: root keeps its password.
+    if (named.field === 'spec.rootSecretRef') throw new Error(problem);
+    return undefined;
   }
   const name = rootSecretName(ref.name);
   const existing = await readSecret(manager, ref.namespace, name, watched);
   if (existing !== undefined) return decode(existing, 'password');
-  const password = randomBytes(18).toString('base64url');
+  // A root secured before (by a Secret named elsewhere, since gone) keeps its password: it is
+  // written into the generated Secret rather than replaced.
+  const confirmed = confirmedRoot(
+    await readSecret(manager, ref.namespace, operatorSecretName(ref.name), watched),
+  );
+  const password = confirmed?.password || randomBytes(18).toString('base64url');
   try {
     await manager.client.request({
       method: 'POST',
@@ -162,7 +165,7 @@ export async function secureRoot(
       old.password === '' ? 'RootSecured' : 'RootPasswordChanged',
       'SecureRoot',
       `Doris root now has the password of Secret ${ref.namespace}/${
-        (cluster.spec as { rootSecretRef?: { name: string } } | undefined)?.rootSecretRef?.name ??
+        rootPasswordSource(manager, ref, (cluster.spec ?? {}) as ResolvedDorisClusterSpec)?.name ??
         rootSecretName(ref.name)
       }`,
     );

@@ -62,11 +62,14 @@ export class DorisClient {
   private readonly conn: Connection;
   private readonly queryTimeoutMs: number;
   readonly address: string;
+  /** The account logged in as. */
+  readonly user: string;
 
-  private constructor(conn: Connection, address: string, queryTimeoutMs: number) {
+  private constructor(conn: Connection, address: string, queryTimeoutMs: number, user: string) {
     this.conn = conn;
     this.address = address;
     this.queryTimeoutMs = queryTimeoutMs;
+    this.user = user;
   }
 
   static async connect(ep: DorisEndpoint, opts: ClientOptions = {}): Promise<DorisClient> {
@@ -91,7 +94,7 @@ export class DorisClient {
       conn.on('error', () => {
         // A dropped connection surfaces on the next query; without a listener it would crash the process.
       });
-      return new DorisClient(conn, address, opts.queryTimeoutMs ?? 30_000);
+      return new DorisClient(conn, address, opts.queryTimeoutMs ?? 30_000, ep.user);
     } catch (err) {
       const e = err as { errno?: number; message?: string };
       if (typeof e.errno === 'number' && e.errno > 1000)

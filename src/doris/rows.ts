@@ -11,6 +11,8 @@ export interface Frontend {
   readonly host: string;
   readonly editLogPort: number;
   readonly role: 'FOLLOWER' | 'OBSERVER';
+  /** The id of the cluster's metadata (the image's VERSION file): new metadata, new id. */
+  readonly clusterId?: string;
   readonly isMaster: boolean;
   readonly join: boolean;
   readonly alive: boolean;
@@ -72,6 +74,7 @@ export function parseFrontend(row: Row): Frontend {
     host: str(row, 'Host', 'IP'),
     editLogPort: int(row, 'EditLogPort'),
     role,
+    clusterId: optional(row, 'ClusterId'),
     isMaster: bool(row, 'IsMaster'),
     join: bool(row, 'Join'),
     alive: bool(row, 'Alive'),

@@ -194,3 +194,28 @@ test('a run is due while a script has work or an entry that does not say its sta
     'rerunOnChange turned on later',
   );
 });
+
+test("a grant the user already held when it was declared is not recorded as the operator's, so never revoked", () => {
+  const u = userOf({
+    name: 'app',
+    passwordSecretRef: { name: 's' },
+    roles: ['analyst'],
+    grants: [{ privileges: ['SELECT_PRIV', 'LOAD_PRIV'], level: 'db1.*' }],
+  });
+  const observed = observeGrants([
+    { UserIdentity: "'app'@'%'", Roles: 'analyst', DatabasePrivs: 'internal.db1: Select_priv' },
+  ]).get('app@%');
+  const plan = planUser(u, observed, undefined, { password: 'pw', version: '1' });
+  assert.deepEqual(plan.steps.map((s) => s.sql).slice(-1), ['GRANT LOAD_PRIV ON `internal`.`db1`.* TO ?@?']);
+  assert.deepEqual(plan.record.grants, ['LOAD_PRIV@internal.db1.*']);
+  assert.deepEqual(plan.record.roles, []);
+  // Later both leave the spec: only what the operator added is revoked.
+  const now = userOf({ name: 'app', passwordSecretRef: { name: 's' } });
+  const held = observeGrants([
+    { UserIdentity: "'app'@'%'", Roles: 'analyst', DatabasePrivs: 'internal.db1: Select_priv,Load_priv' },
+  ]).get('app@%');
+  assert.deepEqual(
+    planUser(now, held, plan.record, { password: 'pw', version: '1' }).steps.map((s) => s.sql),
+    ['REVOKE LOAD_PRIV ON `internal`.`db1`.* FROM ?@?'],
+  );
+});

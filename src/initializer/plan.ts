@@ -1,8 +1,9 @@
 /**
  * What to run in Doris so its accounts match a DorisInitializer (pure). Users the initializer does
  * not list are never in the plan. Grants and roles are added when Doris lacks them, and revoked
- * only when the operator granted them earlier (recorded in status) and they are no longer declared:
- * privileges a human granted, or that come with a role, are left alone.
+ * only when the operator granted them (recorded in status: what it added, never what Doris already
+ * showed) and they are no longer declared: privileges a human granted, or that come with a role,
+ * are left alone, even when the spec once declared them too.
  */
 import type { ResolvedInitializerSpec } from '../api/v1alpha1/index.ts';
 import { grantKeys, identityKey, type ObservedUser, onClause, splitKey } from './grants.ts';
@@ -137,8 +138,16 @@ export function planUser(
       ...user,
       state: 'Present',
       passwordVersion: password.version,
-      roles: [...declared.roles].sort(),
-      grants: [...want].sort(),
+      // Only what the operator granted, now or before: what a human or a role gave stays theirs.
+      roles: [
+        ...new Set([...addRoles, ...(previous?.roles ?? []).filter((r) => declared.roles.includes(r))]),
+      ].sort(),
+      grants: [
+        ...new Set([
+          ...[...want].filter((k) => !holds.has(k)),
+          ...(previous?.grants ?? []).filter((k) => want.has(k)),
+        ]),
+      ].sort(),
       ...(propsApplied === undefined ? {} : { properties: propsApplied }),
     },
   };

@@ -27,9 +27,9 @@ import { keyOf } from '../runtime/object.ts';
 import { identityKey, observeGrants } from './grants.ts';
 import { type PasswordRead, planUser, type UserRecord } from './plan.ts';
 import {
-  type InDoubtWord,
-  inDoubtAnnotation,
-  parseInDoubtWord,
+  parseResumeWord,
+  type ResumeWord,
+  resumeAnnotation,
   type Script,
   type ScriptRunner,
   scriptsPending,
@@ -71,7 +71,7 @@ export async function reconcileInitializer(deps: InitializerDeps, ctx: Reconcile
   }
   const ref = { namespace, name: ctx.key.name };
   const generation = di.metadata.generation ?? 0;
-  const status = (di.status ?? {}) as Status;
+  const status = structuredClone(di.status ?? {}) as Status;
   const report = async (
     phase: NonNullable<Status['phase']>,
     reason: string,
@@ -109,7 +109,7 @@ export async function reconcileInitializer(deps: InitializerDeps, ctx: Reconcile
 
   // One initializer per cluster: the oldest one is it; the others say so and do nothing.
   const first = manager.cache
-    .list<DorisInitializer>(dorisInitializerKind.resource, namespace)
+    .list<DorisInitializer>(dorisInitializerKind.resource, namespace, selector)
     .filter(
       (o) => o.spec?.clusterRef?.name === spec.clusterRef.name && o.metadata.deletionTimestamp === undefined,
     )
@@ -119,6 +119,7 @@ export async function reconcileInitializer(deps: InitializerDeps, ctx: Reconcile
         a.metadata.name.localeCompare(b.metadata.name),
     )[0];
   if (first !== undefined && first.metadata.name !== di.metadata.name) {
+    deps.runner.cancel(key);
     await report(
       'Failed',
       'ClusterAlreadyInitialized',
@@ -161,41 +162,70 @@ export async function reconcileInitializer(deps: InitializerDeps, ctx: Reconcile
   let users: UserRecord[];
   let databasesError: string | undefined;
   try {
-    users = await applyUsers(deps, di, spec, status, client, namespace);
+    // Doris' own identity (its metadata's cluster id): a cluster whose metadata was lost or created
+    // anew is an empty Doris, and what was applied to the old one starts afresh. A cluster deleted
+    // and created again on its retained claims is the same Doris, and nothing runs twice.
+    const dorisId = (await client.showFrontends())[0]?.clusterId;
+    if (dorisId !== undefined && dorisId !== '' && status.dorisClusterId !== dorisId) {
+      if (deps.runner.isRunning(key)) {
+        deps.runner.cancel(key);
+        return requeueAfter(1000, 'a run for the previous Doris is stopping');
+      }
+      const known = status.dorisClusterId !== undefined;
+      await deps.writer.update(ref, (s) => ({
+        ...(s.conditions ? { conditions: s.conditions } : {}),
+        ...(s.phase ? { phase: s.phase } : {}),
+        dorisClusterId: dorisId,
+      }));
+      if (known)
+        await manager.events.record(
+          di,
+          'Warning',
+          'DorisReplaced',
+          'Initialize',
+          `DorisCluster ${spec.clusterRef.name} runs a new Doris (cluster id ${dorisId}, was ${status.dorisClusterId}): users and scripts are applied to it afresh`,
+        );
+      Object.assign(status, {
+        dorisClusterId: dorisId,
+        users: undefined,
+        scripts: undefined,
+        applied: undefined,
+      });
+    }
+    // Databases first: Doris refuses GRANT on a database that does not exist (2.1.6+, 3.0).
     databasesError = await applyDatabases(spec, client);
+    users = await applyUsers(deps, di, spec, status, client, namespace, client.user);
   } finally {
     await client.close();
   }
 
-  // Scripts: started in the background; their progress is written by the runner.
+  // Scripts: started in the background; their progress is written by the runner. A script stopped
+  // (in doubt, failed) starts a run again when the user's word about its statement arrives.
   const current = (await deps.writer.update(ref, (s) => ({ ...s, users }), di)) ?? status;
-  if (missing.length === 0 && scriptsPending(scripts, current) && !deps.runner.isRunning(key)) {
+  const words = resumeWords(di, scripts);
+  const answered = scripts.some((s) => {
+    const state = stateOf(s, current);
+    const entry = current.scripts?.find((e) => e.name === s.name && e.digest === s.digest);
+    const word = words.get(s.name);
+    return (
+      (state === 'InDoubt' || state === 'Failed') &&
+      word !== undefined &&
+      word.value !== entry?.answered &&
+      word.statement === (entry?.started ?? entry?.done ?? -1) + 1
+    );
+  });
+  if (missing.length === 0 && (scriptsPending(scripts, current) || answered) && !deps.runner.isRunning(key))
     deps.runner.start(key, {
       ref,
       scripts,
       backoffLimit: spec.backoffLimit,
-      inDoubt: inDoubtWords(di, scripts),
+      words,
       connect: () => connect(deps, namespace, cluster),
       log: ctx.log,
       event: (type, reason, note) => void manager.events.record(di, type, reason, 'InitSQL', note),
     });
-  } else if (!deps.runner.isRunning(key) && scripts.some((s) => stateOf(s, current) === 'InDoubt')) {
-    // The user's word on a script in doubt arrives as an annotation: run again with it.
-    const words = inDoubtWords(di, scripts);
-    const answered = (s: Script) =>
-      words.get(s.name)?.statement === (current.scripts?.find((e) => e.name === s.name)?.started ?? -1) + 1;
-    if (scripts.some((s) => stateOf(s, current) === 'InDoubt' && answered(s)))
-      deps.runner.start(key, {
-        ref,
-        scripts,
-        backoffLimit: spec.backoffLimit,
-        inDoubt: words,
-        connect: () => connect(deps, namespace, cluster),
-        log: ctx.log,
-        event: (type, reason, note) => void manager.events.record(di, type, reason, 'InitSQL', note),
-      });
-  }
 
+  const rootProblem = await rootSecretProblem(deps, spec, namespace);
   const failedUsers = users.filter((u) => u.state === 'Failed');
   const scriptStates = scripts.map((s) => ({ name: s.name, state: stateOf(s, current) }));
   const badScript = scriptStates.find((s) => s.state === 'Failed' || s.state === 'InDoubt');
@@ -210,26 +240,49 @@ export async function reconcileInitializer(deps: InitializerDeps, ctx: Reconcile
         ]
       : missing.length > 0
         ? ['Failed', 'ScriptSourceMissing', missing.join('; ')]
-        : failedUsers.length > 0
-          ? ['Failed', 'UsersFailed', failedUsers.map((u) => `${u.name}@${u.host}: ${u.message}`).join('; ')]
-          : databasesError !== undefined
-            ? ['Failed', 'DatabasesFailed', databasesError]
-            : running
-              ? ['Initializing', 'ScriptsRunning', 'init scripts are running']
-              : ['Ready', 'Applied', 'users, databases and scripts are as declared'];
+        : rootProblem !== undefined
+          ? ['Failed', 'RootPasswordSecretMissing', rootProblem]
+          : failedUsers.length > 0
+            ? [
+                'Failed',
+                'UsersFailed',
+                failedUsers.map((u) => `${u.name}@${u.host}: ${u.message}`).join('; '),
+              ]
+            : databasesError !== undefined
+              ? ['Failed', 'DatabasesFailed', databasesError]
+              : running
+                ? ['Initializing', 'ScriptsRunning', 'init scripts are running']
+                : ['Ready', 'Applied', 'users, databases and scripts are as declared'];
   await report(phase, reason, message, phase === 'Ready');
   if (failedUsers.length > 0 || databasesError !== undefined)
     return requeueAfter(30_000, 'retry what failed');
   return requeueAfter(driftCheckMs, 'compare the accounts with Doris again');
 }
 
-/** The Secrets a pass reads: the users' passwords and the operator's account on the cluster. */
+/** What is wrong with the Secret of root's password, if anything (the DorisCluster controller sets it). */
+async function rootSecretProblem(
+  deps: InitializerDeps,
+  spec: Spec,
+  namespace: string,
+): Promise<string | undefined> {
+  const r = spec.rootPasswordSecretRef;
+  if (r === undefined) return undefined;
+  const s = await deps.secrets?.read({ namespace, name: r.name });
+  if (s === undefined)
+    return `spec.rootPasswordSecretRef: Secret ${namespace}/${r.name} does not exist; root keeps its password`;
+  if (!s.data?.[r.key])
+    return `spec.rootPasswordSecretRef: Secret ${namespace}/${r.name} has no key ${r.key}; root keeps its password`;
+  return undefined;
+}
+
+/** The Secrets a pass reads: the users' passwords, root's, and the operator's account on the cluster. */
 function namedSecrets(
   spec: Spec,
   namespace: string,
   cluster: DorisCluster | undefined,
 ): { namespace: string; name: string }[] {
   const names = new Set<string>([operatorSecretName(spec.clusterRef.name)]);
+  if (spec.rootPasswordSecretRef) names.add(spec.rootPasswordSecretRef.name);
   const auth = cluster?.spec?.authSecretRef?.name;
   if (auth !== undefined) names.add(auth);
   for (const u of spec.users) if (u.passwordSecretRef) names.add(u.passwordSecretRef.name);
@@ -280,6 +333,7 @@ async function applyUsers(
   status: Status,
   client: DorisClient,
   namespace: string,
+  operatorUser: string,
 ): Promise<UserRecord[]> {
   if (spec.users.length === 0) return [];
   const observed = observeGrants(await client.query('SHOW ALL GRANTS'));
@@ -288,6 +342,16 @@ async function applyUsers(
     const previous = (status.users ?? []).find((r) => r.name === u.name && r.host === u.host) as
       | UserRecord
       | undefined;
+    if (u.name === operatorUser) {
+      // Changing it would lock the operator out: its password is the cluster's auth Secret's.
+      records.push({
+        name: u.name,
+        host: u.host,
+        state: 'Failed',
+        message: `${u.name} is the operator's own account (the cluster's spec.authSecretRef): it is managed there, not here`,
+      });
+      continue;
+    }
     let password: PasswordRead | undefined;
     if (u.ensure === 'present' && u.passwordSecretRef) {
       const s = await deps.secrets?.read({ namespace, name: u.passwordSecretRef.name });
@@ -379,10 +443,10 @@ async function readScripts(
   return { scripts, missing };
 }
 
-function inDoubtWords(di: DorisInitializer, scripts: readonly Script[]): Map<string, InDoubtWord> {
-  const out = new Map<string, InDoubtWord>();
+function resumeWords(di: DorisInitializer, scripts: readonly Script[]): Map<string, ResumeWord> {
+  const out = new Map<string, ResumeWord>();
   for (const s of scripts) {
-    const word = parseInDoubtWord(di.metadata.annotations?.[inDoubtAnnotation(s.name)]);
+    const word = parseResumeWord(di.metadata.annotations?.[resumeAnnotation(s.name)]);
     if (word !== undefined) out.set(s.name, word);
   }
   return out;

@@ -4,8 +4,11 @@
  * recorded before it is sent: a restarted operator resumes after the last statement Doris
  * confirmed, and a statement that was in flight when it stopped is run again only when running it
  * twice changes nothing (`rerunnable`); otherwise the script is reported InDoubt and waits for the
- * user's word (annotation `doris.cloudnative.dev/in-doubt-<script>: skip-<n>|rerun-<n>`, naming the
- * statement, so a word given once does not decide a later doubt). A script content
+ * user's word (annotation `doris.cloudnative.dev/resume-<script>: skip-<n>|rerun-<n>`, naming the
+ * statement; each word is used once). The same word moves a script Failed after `backoffLimit`
+ * attempts. A statement that was never sent (the FE did not answer the login) spends no attempt:
+ * the run waits for the cluster. Each script has its own connection, on which the session
+ * statements before the one to run (USE, SET) are replayed after a reconnect. A script content
  * that completed is recorded in `status.applied` and never runs again.
  */
 import type { Logger } from 'pino';
@@ -26,8 +29,8 @@ export interface ScriptJob {
   readonly ref: { readonly namespace: string; readonly name: string };
   readonly scripts: readonly Script[];
   readonly backoffLimit: number;
-  /** The user's word on a script in doubt, by script name: what to do with which statement (from 1). */
-  readonly inDoubt: ReadonlyMap<string, InDoubtWord>;
+  /** The user's word on a script stopped at a statement, by script name. */
+  readonly words: ReadonlyMap<string, ResumeWord>;
   readonly connect: () => Promise<DorisClient>;
   readonly log: Logger;
   readonly event: (type: 'Normal' | 'Warning', reason: string, note: string) => void;
@@ -35,17 +38,22 @@ export interface ScriptJob {
 
 type ScriptStatus = NonNullable<Status['scripts']>[number];
 
-export const inDoubtAnnotation = (script: string) => `doris.cloudnative.dev/in-doubt-${script}`;
+export const resumeAnnotation = (script: string) => `doris.cloudnative.dev/resume-${script}`;
 
-export interface InDoubtWord {
+export interface ResumeWord {
   readonly action: 'skip' | 'rerun';
+  /** The statement it is about, from 1. */
   readonly statement: number;
+  /** The annotation's value: a word is used once (status records it), a new one can say the same with a suffix. */
+  readonly value: string;
 }
 
-/** `skip-5` or `rerun-5`; anything else is no word. */
-export function parseInDoubtWord(value: string | undefined): InDoubtWord | undefined {
-  const m = /^(skip|rerun)-([1-9][0-9]*)$/.exec(value ?? '');
-  return m === null ? undefined : { action: m[1] as 'skip' | 'rerun', statement: Number(m[2]) };
+/** `skip-5` or `rerun-5`, optionally with a suffix (`rerun-5-again`); anything else is no word. */
+export function parseResumeWord(value: string | undefined): ResumeWord | undefined {
+  const m = /^(skip|rerun)-([1-9][0-9]*)(-[A-Za-z0-9]+)?$/.exec(value ?? '');
+  return m === null || value === undefined
+    ? undefined
+    : { action: m[1] as 'skip' | 'rerun', statement: Number(m[2]), value };
 }
 
 /**
@@ -125,36 +133,19 @@ export class ScriptRunner {
   }
 
   private async run(job: ScriptJob, cancelled: () => boolean): Promise<void> {
-    let client: DorisClient | undefined;
-    const connection = async () => {
-      client ??= await job.connect();
-      return client;
-    };
-    try {
-      for (const script of job.scripts) {
-        if (cancelled()) return;
-        const ok = await this.runScript(job, script, connection, cancelled, () => {
-          void client?.close();
-          client = undefined;
-        });
-        if (!ok) return;
-      }
-    } finally {
-      await client?.close();
+    for (const script of job.scripts) {
+      if (cancelled()) return;
+      if (!(await this.runScript(job, script, cancelled))) return;
     }
   }
 
   /** Runs one script to its end; false when the scripts after it must wait (failed, in doubt, cancelled). */
-  private async runScript(
-    job: ScriptJob,
-    script: Script,
-    connection: () => Promise<DorisClient>,
-    cancelled: () => boolean,
-    dropConnection: () => void,
-  ): Promise<boolean> {
+  private async runScript(job: ScriptJob, script: Script, cancelled: () => boolean): Promise<boolean> {
+    const names = new Set(job.scripts.map((x) => x.name));
     const setEntry = (entry: Partial<ScriptStatus>) =>
       this.writer.update(job.ref, (s) => {
-        const others = (s.scripts ?? []).filter((e) => e.name !== script.name);
+        // Entries of scripts no longer in the spec go; `applied` keeps their history.
+        const others = (s.scripts ?? []).filter((e) => e.name !== script.name && names.has(e.name));
         const old = (s.scripts ?? []).find((e) => e.name === script.name && e.digest === script.digest);
         const base: ScriptStatus = old ?? {
           name: script.name,
@@ -174,61 +165,109 @@ export class ScriptRunner {
       await setEntry({ state, done: state === 'Applied' ? script.statements.length : 0, started: undefined });
       return true;
     }
-    if (state === 'Failed') return false;
     const entry = status.scripts?.find((e) => e.name === script.name && e.digest === script.digest);
     let k = entry?.done ?? 0;
     let attempts = entry?.attempts ?? 0;
     const n = script.statements.length;
 
-    if (entry?.started !== undefined) {
-      const stmt = script.statements[entry.started] ?? '';
-      const given = job.inDoubt.get(script.name);
-      const word =
-        given?.statement === entry.started + 1 ? given.action : rerunnable(stmt) ? 'rerun' : undefined;
+    // Stopped at a statement (in doubt, or failed for good): the user's word decides, once.
+    if (state === 'InDoubt' || state === 'Failed' || entry?.started !== undefined) {
+      const at = entry?.started ?? k;
+      const stmt = script.statements[at] ?? '';
+      const given = job.words.get(script.name);
+      const fresh = given !== undefined && given.statement === at + 1 && given.value !== entry?.answered;
+      const word = fresh
+        ? given.action
+        : state === 'Failed'
+          ? undefined
+          : rerunnable(stmt)
+            ? 'rerun'
+            : undefined;
       if (word === undefined) {
-        const nth = entry.started + 1;
+        if (state === 'Failed') return false;
         const message =
-          `statement ${nth} of ${n} was running when the operator stopped, and Doris may have applied it; ` +
-          `running it again could apply it twice. Check, then annotate ${inDoubtAnnotation(script.name)}=skip-${nth} (it was applied) or =rerun-${nth}`;
-        if (entry.state !== 'InDoubt')
+          `statement ${at + 1} of ${n} was running when the operator stopped, and Doris may have applied it; ` +
+          `running it again could apply it twice. Check, then annotate ${resumeAnnotation(script.name)}=skip-${at + 1} (it was applied) or =rerun-${at + 1}`;
+        if (entry?.state !== 'InDoubt')
           job.event('Warning', 'ScriptInDoubt', `script ${script.name}: ${message}`);
-        await setEntry({ state: 'InDoubt', message });
+        await setEntry({ state: 'InDoubt', started: at, message });
         return false;
       }
-      k = word === 'skip' ? entry.started + 1 : entry.started;
-      await setEntry({ done: k, started: undefined, message: undefined });
+      k = word === 'skip' ? at + 1 : at;
+      attempts = 0;
+      await setEntry({
+        state: 'Running',
+        done: k,
+        started: undefined,
+        attempts: undefined,
+        message: undefined,
+        ...(fresh ? { answered: given?.value } : {}),
+      });
     }
 
-    while (k < n) {
-      if (cancelled()) return false;
-      const stmt = script.statements[k] ?? '';
-      let sent = false;
-      try {
-        const client = await connection();
+    let client: DorisClient | undefined;
+    const drop = () => {
+      void client?.close();
+      client = undefined;
+    };
+    try {
+      while (k < n) {
+        if (cancelled()) return false;
+        const stmt = script.statements[k] ?? '';
+        // A connection of its own, with the session the script's earlier statements set (USE, SET).
+        if (client === undefined) {
+          try {
+            client = await job.connect();
+            for (const earlier of script.statements.slice(0, k))
+              if (sessionStatement(earlier)) await client.run(earlier, script.timeoutMs);
+          } catch (err) {
+            drop();
+            // Nothing was sent: no attempt is spent; wait for the cluster to answer again.
+            const message = `waiting for the cluster before statement ${k + 1} of ${n}: ${(err as Error).message}`;
+            await setEntry({ state: 'Running', started: undefined, message });
+            await sleep(10_000, cancelled);
+            continue;
+          }
+        }
         // Recorded before it is sent: after a restart this says the statement may have run.
         await setEntry({ state: 'Running', done: k, started: k, attempts });
-        sent = true;
-        await client.run(stmt, script.timeoutMs);
-        k++;
-        attempts = 0;
-        await setEntry({ done: k, started: undefined, attempts: undefined, message: undefined });
-      } catch (err) {
-        const answered = err instanceof DorisError;
-        if (!answered) dropConnection();
-        // Sent and no answer (connection lost, timeout): Doris may have run it.
-        if (sent && !answered && !rerunnable(stmt)) {
-          const message = `statement ${k + 1} of ${n} got no answer (${(err as Error).message}); Doris may have applied it. Check, then annotate ${inDoubtAnnotation(script.name)}=skip-${k + 1} (it was applied) or =rerun-${k + 1}`;
-          job.event('Warning', 'ScriptInDoubt', `script ${script.name}: ${message}`);
-          await setEntry({ state: 'InDoubt', message });
-          return false;
+        let failure: unknown;
+        try {
+          await client.run(stmt, script.timeoutMs);
+        } catch (err) {
+          failure = err;
+        }
+        if (failure === undefined) {
+          k++;
+          attempts = 0;
+          // Doris confirmed it: the record must say so (a failed write is retried, never "in doubt").
+          await retried(() =>
+            setEntry({ done: k, started: undefined, attempts: undefined, message: undefined }),
+          );
+          continue;
+        }
+        const answered = failure instanceof DorisError;
+        if (!answered) {
+          drop();
+          // Sent and no answer (connection lost, timeout): Doris may have run it.
+          if (!rerunnable(stmt)) {
+            const message = `statement ${k + 1} of ${n} got no answer (${(failure as Error).message}); Doris may have applied it. Check, then annotate ${resumeAnnotation(script.name)}=skip-${k + 1} (it was applied) or =rerun-${k + 1}`;
+            job.event('Warning', 'ScriptInDoubt', `script ${script.name}: ${message}`);
+            await setEntry({ state: 'InDoubt', message });
+            return false;
+          }
         }
         attempts++;
         const detail = answered
-          ? `Doris said: ${(err as DorisError).detail} (error ${(err as DorisError).errno})`
-          : (err as Error).message;
+          ? `Doris said: ${(failure as DorisError).detail} (error ${(failure as DorisError).errno})`
+          : (failure as Error).message;
         const message = `statement ${k + 1} of ${n} failed (attempt ${attempts}): ${detail}`;
         if (attempts > job.backoffLimit) {
-          job.event('Warning', 'ScriptFailed', `script ${script.name}: ${message}`);
+          job.event(
+            'Warning',
+            'ScriptFailed',
+            `script ${script.name}: ${message}; annotate ${resumeAnnotation(script.name)}=rerun-${k + 1} to try again or =skip-${k + 1} to go on without it`,
+          );
           await setEntry({ state: 'Failed', started: undefined, attempts, message });
           return false;
         }
@@ -239,6 +278,8 @@ export class ScriptRunner {
         await setEntry({ state: 'Running', started: undefined, attempts, message });
         await sleep(backoffMs(attempts), cancelled);
       }
+    } finally {
+      drop();
     }
     const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     await this.writer.update(job.ref, (s) => ({
@@ -258,6 +299,31 @@ export class ScriptRunner {
     });
     job.event('Normal', 'ScriptApplied', `script ${script.name}: ${n} statements applied`);
     return true;
+  }
+}
+
+/** Statements that set the session a later statement runs in: replayed on a new connection. */
+export function sessionStatement(statement: string): boolean {
+  const s = statement
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/(--\s|#)[^\n]*/g, ' ')
+    .trim()
+    .toUpperCase();
+  return (
+    /^(USE|SWITCH)\s/.test(s) || (/^SET\s/.test(s) && !/^SET\s+(GLOBAL|PASSWORD|PROPERTY|@@GLOBAL)\b/.test(s))
+  );
+}
+
+/** A status write that must land: retried a few times before the run gives up. */
+async function retried(write: () => Promise<unknown>): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await write();
+      return;
+    } catch (err) {
+      if (i >= 4) throw err;
+      await new Promise((r) => setTimeout(r, 500 * 2 ** i));
+    }
   }
 }
 

@@ -22,6 +22,12 @@ export function setupInitializerController(manager: Manager): void {
     .ignoringStatusUpdates()
     // A cluster becoming Ready (or its credentials changing) starts or resumes its initializer.
     .watches(dorisClusterKind.resource, (c) => initializersOf(c.metadata.namespace, c.metadata.name))
+    // One initializer per cluster: when one goes or changes, the others of its cluster look again.
+    .watches(dorisInitializerKind.resource, (d) =>
+      d.spec?.clusterRef?.name === undefined
+        ? []
+        : initializersOf(d.metadata.namespace, d.spec.clusterRef.name),
+    )
     .complete((ctx) => reconcileInitializer(deps, ctx));
   deps.secrets = manager.namedWatches(builtin.Secret, (owners) => {
     for (const key of owners) wake(key);

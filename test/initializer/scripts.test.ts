@@ -63,10 +63,10 @@ test('init SQL reaches Doris exactly once across operator SIGKILLs at random poi
         const stmt = sql.split(';\n')[load.started] ?? '';
         const ran = (await statementLog(ns)).filter((e) => e === stmt).length;
         const word = `${ran === 1 ? 'skip' : 'rerun'}-${load.started + 1}`;
-        if (di.metadata.annotations?.['doris.cloudnative.dev/in-doubt-load'] !== word) {
+        if (di.metadata.annotations?.['doris.cloudnative.dev/resume-load'] !== word) {
           resolutions++;
           await patchInitializer(ns, 'init', {
-            metadata: { annotations: { 'doris.cloudnative.dev/in-doubt-load': word } },
+            metadata: { annotations: { 'doris.cloudnative.dev/resume-load': word } },
           });
         }
       }
@@ -166,6 +166,24 @@ test('failures are retried and reported; a missing Secret or role stops only its
   });
   const reasons = new Set(events.items.map((e) => e.reason));
   assert.ok(reasons.has('ScriptFailed') && reasons.has('PasswordSecretMissing') && reasons.has('UserFailed'));
+
+  // The user's word moves a failed script on: skip the statement that cannot succeed.
+  await patchInitializer(ns, 'init', {
+    metadata: { annotations: { 'doris.cloudnative.dev/resume-bad': 'skip-2' } },
+  });
+  const resumed = await eventually(
+    async () => {
+      const s = (await getInitializer(ns, 'init')).status?.scripts?.[0];
+      return s?.state === 'Applied' ? s : false;
+    },
+    { timeoutMs: 20_000, what: 'the failed script to go on once told to skip its statement' },
+  );
+  assert.equal(resumed.answered, 'skip-2');
+  const triesAfter = (await sim.log()).filter(
+    (e) =>
+      e.kind === 'statement' && e.cluster?.startsWith(`${ns}/`) && e.text.startsWith('INSERT INTO nodb.t'),
+  );
+  assert.equal(triesAfter.length, 2, 'the skipped statement was not sent again');
 
   // The Secret appears: its user is created without anyone touching the initializer.
   await putSecret(ns, 'late-password', { password: 'Late-8a2c-secret' });

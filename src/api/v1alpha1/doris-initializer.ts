@@ -62,14 +62,14 @@ const grantSchema = cel(
         ),
       workloadGroup: z
         .string()
-        .min(1)
         .max(64)
+        .regex(/^[a-zA-Z][a-zA-Z0-9_-]*$/)
         .optional()
         .describe('A workload group instead of a table pattern (USAGE_PRIV or GRANT_PRIV).'),
       resource: z
         .string()
-        .min(1)
         .max(64)
+        .regex(/^[a-zA-Z][a-zA-Z0-9_-]*$/)
         .optional()
         .describe('A resource instead of a table pattern (USAGE_PRIV or GRANT_PRIV).'),
     })
@@ -119,8 +119,8 @@ export const initializerUserSchema = cel(
         ),
       defaultWorkloadGroup: z
         .string()
-        .min(1)
         .max(64)
+        .regex(/^[a-zA-Z][a-zA-Z0-9_-]*$/)
         .optional()
         .describe("The user's default workload group (user property default_workload_group)."),
       resourceTags: z
@@ -191,9 +191,18 @@ export const initScriptSchema = cel(
 
 export const dorisInitializerSpecSchema = z
   .object({
-    clusterRef: z
-      .object({ name: z.string().min(1).max(253).describe('Name of the DorisCluster.') })
-      .describe('The DorisCluster to initialize, in the same namespace. One initializer per cluster.'),
+    clusterRef: cel(
+      z
+        .object({ name: z.string().min(1).max(253).describe('Name of the DorisCluster.') })
+        .describe(
+          'The DorisCluster to initialize, in the same namespace. One initializer per cluster; it cannot change.',
+        ),
+      {
+        rule: 'self == oldSelf',
+        message:
+          'clusterRef cannot change: what was applied belongs to that cluster; create another initializer',
+      },
+    ),
     rootPasswordSecretRef: secretKeyRef(
       "The password Doris' root account gets. It takes the place of the cluster's generated <cluster>-root Secret " +
         '(spec.rootSecretRef of the DorisCluster wins when both are set); the DorisCluster controller sets it.',
@@ -230,6 +239,12 @@ export const scriptStates = ['Pending', 'Running', 'Applied', 'Failed', 'InDoubt
 export const dorisInitializerStatusSchema = z
   .object({
     observedGeneration: z.int().min(0).optional().describe('The generation this status was written for.'),
+    dorisClusterId: z
+      .string()
+      .optional()
+      .describe(
+        "Doris' cluster id (SHOW FRONTENDS) the users and scripts were applied to: a Doris with new metadata starts afresh.",
+      ),
     phase: z
       .enum(['Pending', 'Initializing', 'Ready', 'Failed'])
       .optional()
@@ -301,6 +316,10 @@ export const dorisInitializerStatusSchema = z
                 .max(4096)
                 .optional()
                 .describe('The last failure: statement number and Doris error.'),
+              answered: z
+                .string()
+                .optional()
+                .describe('The last resume-<script> annotation value acted on (each is used once).'),
               appliedAt: timestamp('When the script completed.').optional(),
             })
             .describe('One script.'),
