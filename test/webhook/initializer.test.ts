@@ -105,6 +105,17 @@ test('DorisInitializer admission: defaults, refusals naming the field, one initi
     assert.match(r.stderr, message, what);
   }
 
+  // The cluster it initializes cannot change.
+  const moved = await kubectlApply(
+    {
+      ...initializer('init', user([{ privileges: ['SELECT_PRIV'], level: 'app.*' }])),
+      spec: { clusterRef: { name: 'other' } },
+    },
+    ns,
+  );
+  assert.notEqual(moved.code, 0);
+  assert.match(moved.stderr, /spec\.clusterRef: .*clusterRef cannot change/);
+
   // A second initializer of the same cluster.
   const second = await kubectlApply(initializer('second', { databases: ['x'] }), ns);
   assert.notEqual(second.code, 0);
