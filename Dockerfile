@@ -36,9 +36,11 @@ COPY --from=build /app/dist ./dist
 # A young generation of 1 MiB instead of up to 16: an operator allocates little per second, and
 # V8's default lets a burst of passes grow the resident set by tens of MiB. --optimize-for-size
 # makes V8 grow the old generation in smaller steps and give pages back: with 100 clusters the
-# manager kept ~225 MiB of free V8 pages without it (bench/README.md, "Footprint").
+# manager kept ~225 MiB of free V8 pages without it. --lite-mode leaves out the optimizing compiler:
+# an operator runs little hot code, and the compiler's code and data were ~10 MiB of an idle
+# manager's ~82 (CPU at rest and while converging stayed within the targets; bench/README.md).
 # Any non-root UID works (OpenShift assigns its own); nothing under /app is written at run time,
 # so the root filesystem can be read-only.
 USER 65532:65532
-ENTRYPOINT ["node", "--max-semi-space-size=1", "--optimize-for-size", "/app/dist/cli/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--optimize-for-size", "--lite-mode", "/app/dist/cli/main.js"]
 CMD ["manager"]
