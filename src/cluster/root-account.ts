@@ -9,12 +9,9 @@
  * keep registering.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  type DorisInitializer,
-  dorisInitializerKind,
-  type ResolvedDorisClusterSpec,
-} from '../api/v1alpha1/index.ts';
+import type { ResolvedDorisClusterSpec } from '../api/v1alpha1/index.ts';
 import { secret } from '../doris/client.ts';
+import { clusterInitializer } from '../initializer/which.ts';
 import { builtin, collectionPath } from '../kube/resources.ts';
 import { isConflict } from '../kube/rest.ts';
 import type { Manager } from '../runtime/manager.ts';
@@ -47,14 +44,7 @@ export function rootPasswordSource(
 ): { name: string; key: string; field: string } | undefined {
   if (spec.rootSecretRef !== undefined)
     return { name: spec.rootSecretRef.name, key: 'password', field: 'spec.rootSecretRef' };
-  const initializer = manager.cache
-    .list<DorisInitializer>(dorisInitializerKind.resource, ref.namespace, manager.primarySelector())
-    .filter((d) => d.spec?.clusterRef?.name === ref.name && d.metadata.deletionTimestamp === undefined)
-    .sort(
-      (a, b) =>
-        (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
-        a.metadata.name.localeCompare(b.metadata.name),
-    )[0];
+  const initializer = clusterInitializer(manager, ref.namespace, ref.name);
   const r = initializer?.spec?.rootPasswordSecretRef;
   return r === undefined || initializer === undefined
     ? undefined

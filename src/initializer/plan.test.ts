@@ -4,7 +4,7 @@ import { dorisInitializerSpecSchema } from '../api/v1alpha1/index.ts';
 import { grantKeys, levelOf, observeGrants, onClause } from './grants.ts';
 import { planUser, type UserRecord } from './plan.ts';
 import { scriptsPending, stateOf } from './scripts.ts';
-import { rerunnable, splitStatements } from './statements.ts';
+import { rerunnable, sessionStatement, splitStatements } from './statements.ts';
 
 const userOf = (u: object) =>
   dorisInitializerSpecSchema.parse({ clusterRef: { name: 'c' }, users: [u] }).users[0]!;
@@ -218,4 +218,23 @@ test("a grant the user already held when it was declared is not recorded as the 
     planUser(now, held, plan.record, { password: 'pw', version: '1' }).steps.map((s) => s.sql),
     ['REVOKE LOAD_PRIV ON `internal`.`db1`.* FROM ?@?'],
   );
+});
+
+test('the session statements replayed on a new connection: USE, SWITCH and session SET only', () => {
+  for (const s of [
+    'USE d',
+    'use `d`',
+    'SWITCH hive',
+    "SET time_zone = '+08:00'",
+    '/* c */ SET @@session.x = 1',
+  ])
+    assert.equal(sessionStatement(s), true, s);
+  for (const s of [
+    'SET GLOBAL x = 1',
+    "SET PASSWORD FOR 'u' = PASSWORD('p')",
+    "SET PROPERTY FOR 'u' 'k' = 'v'",
+    'USERS',
+    'INSERT INTO t VALUES (1)',
+  ])
+    assert.equal(sessionStatement(s), false, s);
 });

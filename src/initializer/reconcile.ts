@@ -37,6 +37,7 @@ import {
 } from './scripts.ts';
 import { digestOf, splitStatements } from './statements.ts';
 import type { Status, StatusWriter } from './status-writer.ts';
+import { clusterInitializer } from './which.ts';
 
 /** How often accounts at rest are compared with Doris again (someone may have changed them by hand). */
 export const driftCheckMs = 10 * 60_000;
@@ -108,16 +109,7 @@ export async function reconcileInitializer(deps: InitializerDeps, ctx: Reconcile
   );
 
   // One initializer per cluster: the oldest one is it; the others say so and do nothing.
-  const first = manager.cache
-    .list<DorisInitializer>(dorisInitializerKind.resource, namespace, selector)
-    .filter(
-      (o) => o.spec?.clusterRef?.name === spec.clusterRef.name && o.metadata.deletionTimestamp === undefined,
-    )
-    .sort(
-      (a, b) =>
-        (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
-        a.metadata.name.localeCompare(b.metadata.name),
-    )[0];
+  const first = clusterInitializer(manager, namespace, spec.clusterRef.name);
   if (first !== undefined && first.metadata.name !== di.metadata.name) {
     deps.runner.cancel(key);
     await report(

@@ -14,7 +14,7 @@
 import type { Logger } from 'pino';
 import type { DorisClient } from '../doris/client.ts';
 import { DorisError } from '../doris/errors.ts';
-import { rerunnable } from './statements.ts';
+import { rerunnable, sessionStatement } from './statements.ts';
 import type { Status, StatusWriter } from './status-writer.ts';
 
 export interface Script {
@@ -300,18 +300,6 @@ export class ScriptRunner {
     job.event('Normal', 'ScriptApplied', `script ${script.name}: ${n} statements applied`);
     return true;
   }
-}
-
-/** Statements that set the session a later statement runs in: replayed on a new connection. */
-export function sessionStatement(statement: string): boolean {
-  const s = statement
-    .replace(/\/\*[\s\S]*?\*\//g, ' ')
-    .replace(/(--\s|#)[^\n]*/g, ' ')
-    .trim()
-    .toUpperCase();
-  return (
-    /^(USE|SWITCH)\s/.test(s) || (/^SET\s/.test(s) && !/^SET\s+(GLOBAL|PASSWORD|PROPERTY|@@GLOBAL)\b/.test(s))
-  );
 }
 
 /** A status write that must land: retried a few times before the run gives up. */

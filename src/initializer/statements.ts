@@ -83,3 +83,11 @@ export function rerunnable(statement: string): boolean {
     /^DROP \w+( \w+)? IF EXISTS\b/.test(s)
   );
 }
+
+/** Statements that set the session a later statement runs in (USE, SWITCH, session SET): replayed on a new connection. */
+export function sessionStatement(statement: string): boolean {
+  const s = shape(statement);
+  return (
+    /^(USE|SWITCH) /.test(s) || (/^SET /.test(s) && !/^SET (GLOBAL|PASSWORD|PROPERTY|@@GLOBAL)\b/.test(s))
+  );
+}
