@@ -84,7 +84,11 @@ test("root's password from the initializer; scripts follow Doris' own identity",
     waiting.status?.conditions?.find((c: { type: string }) => c.type === 'Ready')?.message,
     /spec\.rootPasswordSecretRef: Secret .*root-password does not exist; root keeps its password/,
   );
-  assert.equal(waiting.status?.scripts?.[0]?.state, 'Applied', 'the scripts did not wait for it');
+  // The scripts do not wait for it (they run in the background: Applied shortly after).
+  await eventually(async () => (await getInitializer(ns, 'init')).status?.scripts?.[0]?.state === 'Applied', {
+    timeoutMs: 20_000,
+    what: 'the script to be applied while the root Secret is missing',
+  });
 
   await putSecret(ns, 'root-password', { password: 'Root-5d1a-secret' });
   await waitPhase(ns, 'init', 'Ready', 30_000);
