@@ -1,8 +1,13 @@
 /** Every controller the manager runs; each sets itself up on the manager (informers, watches). */
+import { setupAutoscalerController } from './autoscaler/setup.ts';
 import { setupClusterController } from './cluster/setup.ts';
 import { setupInitializerController } from './initializer/setup.ts';
 import type { Manager } from './runtime/manager.ts';
 
 export type ControllerSetup = (manager: Manager) => void;
 
-export const controllers: readonly ControllerSetup[] = [setupClusterController, setupInitializerController];
+export const controllers: readonly ControllerSetup[] = [
+  setupClusterController,
+  setupInitializerController,
+  (m) => void setupAutoscalerController(m),
+];

@@ -5,9 +5,14 @@
 import type { z } from 'zod';
 import type { CustomResourceDefinition, Kind } from './schema/kind.ts';
 import { dorisClusterKind } from './v1alpha1/doris-cluster.ts';
+import { dorisClusterAutoscalerKind } from './v1alpha1/doris-cluster-autoscaler.ts';
 import { dorisInitializerKind } from './v1alpha1/doris-initializer.ts';
 
-export const kinds: readonly Kind<z.ZodType, z.ZodType>[] = [dorisClusterKind, dorisInitializerKind];
+export const kinds: readonly Kind<z.ZodType, z.ZodType>[] = [
+  dorisClusterKind,
+  dorisInitializerKind,
+  dorisClusterAutoscalerKind,
+];
 
 export function allCrds(): CustomResourceDefinition[] {
   return kinds.map((k) => k.crd());

@@ -8,6 +8,17 @@ export {
   dorisClusterSpecSchema,
 } from './doris-cluster.ts';
 export {
+  type AutoscalerSpec,
+  type AutoscalerStatus,
+  autoscalerSpecSchema,
+  type DorisClusterAutoscaler,
+  dorisClusterAutoscalerKind,
+  type MetricType,
+  metricTypes,
+  type ResolvedAutoscalerSpec,
+  targetOf,
+} from './doris-cluster-autoscaler.ts';
+export {
   defaultElectionNumber,
   defaultImage,
   InvalidSpecError,

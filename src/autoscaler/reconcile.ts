@@ -1,0 +1,335 @@
+/**
+ * The DorisClusterAutoscaler reconciler. Every sync period it reads the metrics, records the
+ * recommendation and decides (decide.ts); a change is written to `spec.cn.replicas` of the cluster
+ * under its own field manager, only when the cluster can take it: Doris known (S3), no operation
+ * in progress and the last spec change carried out (S4). The DorisCluster controller then adds
+ * compute nodes, or drains and drops them one at a time.
+ */
+import {
+  type AutoscalerStatus,
+  autoscalerSpecSchema,
+  type DorisCluster,
+  type DorisClusterAutoscaler,
+  dorisClusterAutoscalerKind,
+  dorisClusterKind,
+  type ResolvedAutoscalerSpec,
+} from '../api/v1alpha1/index.ts';
+import { componentPods } from '../cluster/observe.ts';
+import { builtin, objectPath } from '../kube/resources.ts';
+import { contentTypes } from '../kube/rest.ts';
+import { type Condition, type ConditionInput, setCondition } from '../runtime/conditions.ts';
+import { done, type Outcome, type ReconcileContext, requeueAfter } from '../runtime/controller.ts';
+import type { Manager } from '../runtime/manager.ts';
+import type { KubeObject } from '../runtime/object.ts';
+import { keyOf } from '../runtime/object.ts';
+import { updateStatus } from '../runtime/status.ts';
+import {
+  type Decision,
+  decide,
+  memoryMs,
+  type Reading,
+  type Recommendation,
+  type ScaleEvent,
+} from './decide.ts';
+import { DirectReader, PrometheusReader, type ReadCost, type Targets } from './readings.ts';
+import { boundsAt, nextChange } from './schedules.ts';
+
+/** The field manager the autoscaler writes spec.cn.replicas under (GitOps tools leave this field to it). */
+export const AUTOSCALER_FIELD_MANAGER = 'doris-autoscaler';
+
+/** What one autoscaler remembers between passes (lost on restart, and rebuilt conservatively). */
+export interface Memory {
+  readonly uid: string;
+  readonly source: 'Direct' | 'Prometheus';
+  readonly reader: DirectReader | PrometheusReader;
+  recommendations: Recommendation[];
+  events: ScaleEvent[];
+}
+
+export interface AutoscalerDeps {
+  readonly manager: Manager;
+  readonly memory: Map<string, Memory>;
+  /** Metric reads of every autoscaler since start (the operator's own metrics, the benchmark). */
+  readonly cost: ReadCost;
+  readonly now?: () => number;
+}
+
+const phasesThatWait = new Set(['Creating', 'Upgrading', 'Restarting', 'Recovering', 'Paused']);
+
+/** Why the cluster cannot take a change of spec.cn.replicas now, or undefined when it can. */
+export function clusterBusy(dc: DorisCluster): { reason: string; message: string } | undefined {
+  const s = dc.status;
+  const ready = s?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status === 'Unknown' || ready?.reason === 'DorisUnreachable')
+    return { reason: 'DorisUnknown', message: `Doris state is unknown: ${ready.message}` };
+  if (s?.operation !== undefined)
+    return {
+      reason: 'OperationInProgress',
+      message: `${s.operation.type} of ${s.operation.component}${s.operation.member ? ` (${s.operation.member})` : ''} in progress`,
+    };
+  if (s?.observedGeneration !== dc.metadata.generation)
+    return { reason: 'ClusterChanging', message: 'the cluster has not yet carried out its last spec change' };
+  if (s?.phase !== undefined && phasesThatWait.has(s.phase))
+    return { reason: `Cluster${s.phase}`, message: `the cluster is ${s.phase}` };
+  return undefined;
+}
+
+const round = (v: number): string => {
+  if (!Number.isFinite(v)) return String(v);
+  if (Math.abs(v) >= 1024 ** 2) return `${(v / 1024 ** 3).toFixed(1)}Gi`;
+  return String(Number(v.toPrecision(2)));
+};
+
+export async function reconcileAutoscaler(deps: AutoscalerDeps, ctx: ReconcileContext): Promise<Outcome> {
+  const { manager } = deps;
+  const now = (deps.now ?? Date.now)();
+  const namespace = ctx.key.namespace ?? 'default';
+  const key = keyOf(ctx.key);
+  const dca = manager.cache.get<DorisClusterAutoscaler>(
+    dorisClusterAutoscalerKind.resource,
+    namespace,
+    ctx.key.name,
+    manager.primarySelector(),
+  );
+  if (dca === undefined || dca.metadata.deletionTimestamp !== undefined) {
+    deps.memory.delete(key);
+    return done;
+  }
+  const generation = dca.metadata.generation ?? 0;
+  const previous = (dca.status ?? {}) as AutoscalerStatus;
+  let conditions = (previous.conditions ?? []) as Condition[];
+  const condition = (c: Omit<ConditionInput, 'observedGeneration'>) => {
+    conditions = setCondition(conditions, { ...c, observedGeneration: generation }, new Date(now));
+  };
+  const write = async (status: AutoscalerStatus) => {
+    const next = { ...status, observedGeneration: generation, conditions };
+    const { written } = await updateStatus(manager.client, dorisClusterAutoscalerKind.resource, dca, next);
+    return written;
+  };
+
+  const parsed = autoscalerSpecSchema.safeParse(dca.spec);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ');
+    condition({ type: 'AbleToScale', status: 'False', reason: 'InvalidSpec', message: problems });
+    await write({});
+    return done;
+  }
+  const spec = parsed.data;
+  const dc = manager.cache.get<DorisCluster>(
+    dorisClusterKind.resource,
+    namespace,
+    spec.clusterRef.name,
+    manager.primarySelector(),
+  );
+  const cn = dc?.spec?.cn as { replicas?: number } | undefined;
+  if (dc === undefined || cn === undefined) {
+    condition({
+      type: 'AbleToScale',
+      status: 'False',
+      reason: dc === undefined ? 'ClusterNotFound' : 'NoComputeNodes',
+      message:
+        dc === undefined
+          ? `DorisCluster ${namespace}/${spec.clusterRef.name} does not exist`
+          : `DorisCluster ${spec.clusterRef.name} has no spec.cn: add compute nodes to autoscale them`,
+    });
+    await write({});
+    return done;
+  }
+  const current = cn.replicas ?? 1;
+
+  let memory = deps.memory.get(key);
+  if (memory === undefined || memory.uid !== dca.metadata.uid || memory.source !== spec.metricsSource.type) {
+    memory = {
+      uid: dca.metadata.uid ?? '',
+      source: spec.metricsSource.type,
+      reader:
+        spec.metricsSource.type === 'Prometheus'
+          ? new PrometheusReader(deps.cost)
+          : new DirectReader(deps.cost),
+      // Nothing remembered (a restart): as if `current` had been recommended all along, so a
+      // scale-down waits for a whole stabilisation window of fresh recommendations.
+      recommendations: [{ at: now, replicas: current }],
+      events: [],
+    };
+    deps.memory.set(key, memory);
+  }
+
+  const pods = manager.cache
+    .list<KubeObject>(builtin.Pod, namespace)
+    .filter((p) => p.metadata.labels?.['app.kubernetes.io/instance'] === dc.metadata.name);
+  const ready = (c: 'fe' | 'cn') =>
+    componentPods(pods, c)
+      .filter((p) => p.ready && p.ip !== undefined)
+      .map((p) => ({ pod: p.name, uid: p.uid, ip: p.ip as string }));
+  const targets: Targets = {
+    namespace,
+    cluster: dc.metadata.name,
+    fe: ready('fe'),
+    cn: ready('cn'),
+    current,
+  };
+  const readings = await memory.reader.read(spec, targets);
+  const bounds = boundsAt(spec, now);
+  const keep = now - memoryMs(spec);
+  memory.recommendations = memory.recommendations.filter((r) => r.at > keep);
+  memory.events = memory.events.filter((e) => e.at > keep);
+  const lastScaleAt =
+    typeof previous.lastScaleTime === 'string' ? Date.parse(previous.lastScaleTime) : undefined;
+  const decision = decide({
+    spec,
+    current,
+    readings,
+    bounds,
+    recommendations: memory.recommendations,
+    events: memory.events,
+    ...(lastScaleAt === undefined ? {} : { lastScaleAt }),
+    now,
+  });
+  if (!decision.noMetrics) memory.recommendations.push({ at: now, replicas: decision.proposal });
+
+  reportMetrics(condition, readings, decision, spec);
+  const busy = decision.desired === current ? undefined : clusterBusy(dc);
+  let lastScaleTime = previous.lastScaleTime;
+  if (decision.desired !== current && busy === undefined) {
+    await setComputeReplicas(deps, dc, decision.desired);
+    memory.events.push({ at: now, delta: decision.desired - current });
+    lastScaleTime = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
+    await manager.events.record(
+      dca,
+      'Normal',
+      'SuccessfulRescale',
+      'Scale',
+      `New size: ${decision.desired} compute nodes (was ${current}); reason: ${decision.reason}`,
+    );
+  }
+  condition(
+    busy !== undefined
+      ? {
+          type: 'AbleToScale',
+          status: 'False',
+          reason: busy.reason,
+          message: `waiting to scale to ${decision.desired}: ${busy.message}`,
+        }
+      : decision.desired !== current
+        ? {
+            type: 'AbleToScale',
+            status: 'True',
+            reason: 'SucceededRescale',
+            message: `spec.cn.replicas set to ${decision.desired}`,
+          }
+        : decision.limit === 'CoolingDown' ||
+            decision.limit === 'ScaleDownStabilized' ||
+            decision.limit === 'ScaleUpStabilized' ||
+            decision.limit === 'ScaleUpLimit' ||
+            decision.limit === 'ScaleDownLimit'
+          ? { type: 'AbleToScale', status: 'True', reason: decision.limit, message: decision.reason }
+          : {
+              type: 'AbleToScale',
+              status: 'True',
+              reason: 'ReadyForNewScale',
+              message: 'the cluster can take a new size',
+            },
+  );
+  condition(
+    decision.limit === 'TooFewReplicas' || decision.limit === 'TooManyReplicas'
+      ? { type: 'ScalingLimited', status: 'True', reason: decision.limit, message: decision.reason }
+      : {
+          type: 'ScalingLimited',
+          status: 'False',
+          reason: 'DesiredWithinRange',
+          message: 'the desired count is within the acceptable range',
+        },
+  );
+  const failed = readings.filter((r) => 'error' in r);
+  const wasActive = previous.conditions?.find((c) => c.type === 'ScalingActive')?.status !== 'False';
+  if (failed.length > 0 && wasActive)
+    await manager.events.record(
+      dca,
+      'Warning',
+      'FailedGetMetrics',
+      'ReadMetrics',
+      failed.map((r) => `${r.type}: ${(r as { error: string }).error}`).join('; '),
+    );
+
+  const written = await write({
+    currentReplicas: current,
+    desiredReplicas: decision.desired,
+    reason: busy === undefined ? decision.reason : `${decision.reason} (waiting: ${busy.message})`,
+    ...(decision.driving === undefined ? {} : { drivingMetric: decision.driving }),
+    currentMetrics: readings.map((r) => ({
+      type: r.type,
+      current: 'error' in r ? 'unknown' : round(r.value),
+      target: round(r.target),
+      ...(decision.perMetric.get(r.type) === undefined
+        ? {}
+        : { recommended: decision.perMetric.get(r.type) as number }),
+    })),
+    ...(bounds.open.length > 0 ? { activeSchedules: bounds.open } : {}),
+    ...(lastScaleTime === undefined ? {} : { lastScaleTime }),
+  });
+  void written;
+
+  // CPU is a rate: the first read of a pod only starts it, so look again soon.
+  const warming = readings.some((r) => 'error' in r && r.error.includes('first read'));
+  const period = warming ? Math.min(spec.syncPeriodSeconds * 1000, 2000) : spec.syncPeriodSeconds * 1000;
+  const window = nextChange(spec, now);
+  const after = window === undefined ? period : Math.max(100, Math.min(period, window - now + 50));
+  return requeueAfter(after, 'next metrics read');
+}
+
+function reportMetrics(
+  condition: (c: Omit<ConditionInput, 'observedGeneration'>) => void,
+  readings: readonly Reading[],
+  decision: Decision,
+  spec: ResolvedAutoscalerSpec,
+): void {
+  const failed = readings.filter((r): r is Extract<Reading, { error: string }> => 'error' in r);
+  if (failed.length === readings.length) {
+    condition({
+      type: 'ScalingActive',
+      status: 'False',
+      reason: 'FailedGetMetrics',
+      message: `no metric could be read, so nothing changes: ${failed.map((r) => `${r.type}: ${r.error}`).join('; ')}`,
+    });
+  } else if (
+    spec.behavior.scaleUp.selectPolicy === 'Disabled' &&
+    spec.behavior.scaleDown.selectPolicy === 'Disabled'
+  ) {
+    condition({
+      type: 'ScalingActive',
+      status: 'False',
+      reason: 'ScalingDisabled',
+      message: 'both directions are disabled in behavior',
+    });
+  } else if (failed.length > 0) {
+    condition({
+      type: 'ScalingActive',
+      status: 'True',
+      reason: 'SomeMetricsMissing',
+      message: `scale-up only until every metric is read again: ${failed.map((r) => `${r.type}: ${r.error}`).join('; ')}`,
+    });
+  } else {
+    condition({
+      type: 'ScalingActive',
+      status: 'True',
+      reason: 'ValidMetricFound',
+      message: `the autoscaler follows ${decision.driving ?? 'its metrics'}`,
+    });
+  }
+}
+
+/** spec.cn.replicas under the autoscaler's own field manager (server-side apply, taking the field over). */
+async function setComputeReplicas(deps: AutoscalerDeps, dc: DorisCluster, replicas: number): Promise<void> {
+  await deps.manager.client.request({
+    method: 'PATCH',
+    path: objectPath(dorisClusterKind.resource, dc.metadata.namespace, dc.metadata.name),
+    contentType: contentTypes.apply,
+    query: { fieldManager: AUTOSCALER_FIELD_MANAGER, force: true },
+    body: {
+      apiVersion: dorisClusterKind.apiVersion,
+      kind: 'DorisCluster',
+      metadata: { name: dc.metadata.name, namespace: dc.metadata.namespace },
+      spec: { cn: { replicas } },
+    },
+  });
+}
