@@ -6,6 +6,7 @@
 import type { RestClient } from '../kube/rest.ts';
 import { FactFinder } from './doris-cluster/facts.ts';
 import { dorisClusterAdmission } from './doris-cluster/index.ts';
+import { dorisClusterAutoscalerAdmission } from './doris-cluster-autoscaler.ts';
 import { dorisInitializerAdmission } from './doris-initializer.ts';
 import type { KindAdmission } from './kinds.ts';
 
@@ -20,5 +21,6 @@ export function admissionKinds(deps: KindDeps = {}): KindAdmission[] {
   return [
     dorisClusterAdmission({ facts, clusterDomain: deps.clusterDomain }),
     dorisInitializerAdmission(deps.client),
+    dorisClusterAutoscalerAdmission(deps.client),
   ];
 }

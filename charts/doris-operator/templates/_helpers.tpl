@@ -70,6 +70,17 @@ Cluster-wide mode puts them in a ClusterRole; namespaced mode in a Role in each 
 - apiGroups: [doris.cloudnative.dev]
   resources: [dorisinitializers/status]
   verbs: [update]
+# DorisClusterAutoscalers: cached, status written with PUT; their decision goes to spec.cn.replicas
+# of the cluster by server-side apply (patch) under the field manager doris-autoscaler.
+- apiGroups: [doris.cloudnative.dev]
+  resources: [dorisclusterautoscalers]
+  verbs: [list, watch]
+- apiGroups: [doris.cloudnative.dev]
+  resources: [dorisclusterautoscalers/status]
+  verbs: [update]
+- apiGroups: [doris.cloudnative.dev]
+  resources: [dorisclusters]
+  verbs: [patch]
 # Owner references with blockOwnerDeletion on the objects it creates (enforced where the
 # OwnerReferencesPermissionEnforcement admission plugin is on).
 - apiGroups: [doris.cloudnative.dev]

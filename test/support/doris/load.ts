@@ -15,6 +15,10 @@ export interface Load {
   readonly memoryBytes: number;
   /** Client connections on top of the real ones. */
   readonly connections: number;
+  /** BE: fragment instances running (unset: twice the queries per second). */
+  readonly running?: number;
+  /** BE: tasks waiting for a fragment thread. */
+  readonly queued?: number;
 }
 
 export const IDLE_LOAD: Load = {
@@ -41,9 +45,26 @@ export const CPU_MODES = [
   'guest_nice',
 ] as const;
 
+/**
+ * A cluster's query workload: queries arrive at `qps` through the FEs (spread over the alive ones)
+ * and each costs `cpuMsPerQuery` of CPU on the nodes that execute it: the alive compute nodes that
+ * take queries when there are any, else the alive mix BEs (Doris runs external-table fragments on
+ * compute nodes, `prefer_compute_node_for_external_table`). Past saturation queries queue and the
+ * latency grows with the overload. Concurrency per node follows Little's law (qps x latency).
+ */
+export interface Workload {
+  readonly qps: number;
+  readonly cpuMsPerQuery: number;
+  /** Latency of a query on an unsaturated node. */
+  readonly latencyMs: number;
+}
+
 /** Counters of one process, advanced to "now" whenever they are read or the load changes. */
 export class Meter {
-  load: Load = IDLE_LOAD;
+  /** What the control API set on this member. */
+  own: Load = IDLE_LOAD;
+  /** Its share of the cluster's workload, when one is set (overrides `own`). */
+  share: (() => Partial<Load> | undefined) | undefined;
   queryTotal = 0;
   queryErr = 0;
   latencySumMs = 0;
@@ -58,9 +79,15 @@ export class Meter {
     this.cpuPerCore.system = 500;
   }
 
+  /** The load the member runs at now. */
+  get load(): Load {
+    const share = this.share?.();
+    return share === undefined ? this.own : { ...this.own, ...share };
+  }
+
   set(load: Partial<Load>, now = Date.now()): void {
     this.advance(now);
-    this.load = { ...this.load, ...load };
+    this.own = { ...this.own, ...load };
   }
 
   /** A statement really executed through the MySQL port. */
@@ -72,10 +99,11 @@ export class Meter {
   advance(now = Date.now()): void {
     const dt = Math.max(0, (now - this.last) / 1000);
     this.last = now;
-    const queries = this.load.qps * dt;
+    const load = this.load;
+    const queries = load.qps * dt;
     this.queryTotal += queries;
-    this.latencySumMs += queries * this.load.latencyMs;
-    const busy = Math.min(1, Math.max(0, this.load.cpu));
+    this.latencySumMs += queries * load.latencyMs;
+    const busy = Math.min(1, Math.max(0, load.cpu));
     this.cpuPerCore.user = (this.cpuPerCore.user ?? 0) + busy * 0.8 * HZ * dt;
     this.cpuPerCore.system = (this.cpuPerCore.system ?? 0) + busy * 0.2 * HZ * dt;
     this.cpuPerCore.idle = (this.cpuPerCore.idle ?? 0) + (1 - busy) * HZ * dt;

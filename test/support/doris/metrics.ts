@@ -135,7 +135,8 @@ export function backendMetrics({ meter, cores, totalCapacity, storagePath }: BeM
     [{ mode: '5_minutes' }, double(load.cpu * cores)],
     [{ mode: '15_minutes' }, double(load.cpu * cores)],
   ]);
-  gauge('fragment_instance_count', [[undefined, long(load.qps * 2)]]);
+  gauge('fragment_instance_count', [[undefined, long(load.running ?? load.qps * 2)]]);
+  gauge('fragment_thread_pool_queue_size', [[undefined, long(load.queued ?? 0)]]);
   gauge('scanner_thread_pool_queue_size', [[undefined, '0']]);
   gauge('query_scan_rows', [[undefined, long(meter.queryTotal * 1000)]], 'counter');
   gauge('query_scan_bytes', [[undefined, long(meter.queryTotal * 64_000)]], 'counter');

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runEntrypoint } from './entrypoint.ts';
 import type { DorisError } from './errors.ts';
-import type { Load } from './load.ts';
+import { IDLE_LOAD, type Load, type Workload } from './load.ts';
 import { EventLog } from './log.ts';
 import { Member, type MemberSpec } from './member.ts';
 import { membersProbe } from './members-probe.ts';
@@ -44,6 +44,7 @@ export class Simulator {
   readonly clusters = new Map<string, DorisCluster>();
   readonly members = new Map<string, Member>();
   readonly store: ObjectStore = new Map();
+  private readonly workloads = new Map<string, Workload>();
   private readonly meta = new Map<string, FeMeta>();
   private readonly entrypoints = new Map<string, AbortController>();
   /** Resolves Service names of ENV_FE_ADDR; without it only member hosts and IPs resolve. */
@@ -92,6 +93,7 @@ export class Simulator {
   async launch(spec: MemberSpec): Promise<Member> {
     if (this.members.has(spec.key)) await this.remove(spec.key, 'replaced');
     const m: Member = new Member(spec, this.log, (sql) => this.replyDelayMs(sql, m));
+    m.meter.share = () => this.workloadShare(m);
     this.members.set(spec.key, m);
     this.record(m, `pod Running on ${spec.ip}: ${spec.kind} ${spec.version.full}`);
     this.runEntrypoint(m);
@@ -191,6 +193,47 @@ export class Simulator {
     );
     for (const m of members) m.meter.set(load);
     return members.length;
+  }
+
+  /** Sets (or clears, with undefined) the query workload of a cluster: see `Workload`. */
+  setWorkload(cluster: string, workload: Workload | undefined): number {
+    const members = [...this.members.values()].filter((m) => this.clusterOf(m)?.key === cluster);
+    for (const m of members) m.meter.advance();
+    if (workload === undefined) this.workloads.delete(cluster);
+    else this.workloads.set(cluster, workload);
+    return members.length;
+  }
+
+  /** A member's share of its cluster's workload, or undefined when the cluster has none. */
+  private workloadShare(m: Member): Partial<Load> | undefined {
+    const cluster = this.clusterOf(m);
+    const w = cluster === undefined ? undefined : this.workloads.get(cluster.key);
+    if (cluster === undefined || w === undefined) return undefined;
+    const alive = cluster.backends.list.filter((b) => b.alive && !b.decommissioned && !b.disableQuery);
+    const compute = alive.filter((b) => b.nodeRole === 'computation');
+    const executors = compute.length > 0 ? compute : alive;
+    const cores = executors.reduce((sum, b) => sum + b.cpuCores, 0);
+    const utilisation = cores === 0 ? Number.POSITIVE_INFINITY : (w.qps * w.cpuMsPerQuery) / 1000 / cores;
+    // Past saturation the queue grows: latency with it (bounded, as clients time out).
+    const latencyMs = w.latencyMs * Math.min(20, Math.max(1, utilisation));
+    if (m.spec.kind === 'fe') {
+      const fes = cluster.frontends.list.filter((f) => f.alive).length;
+      return { qps: w.qps / Math.max(fes, 1), latencyMs };
+    }
+    if (m.spec.kind !== 'be') return undefined;
+    if (!executors.some((b) => b.host === m.spec.host))
+      return { qps: 0, latencyMs: 0, cpu: IDLE_LOAD.cpu, running: 0, queued: 0 };
+    const qps = w.qps / executors.length;
+    const running = (qps * latencyMs) / 1000;
+    const threads = m.spec.cpuCores * 2;
+    return {
+      qps,
+      latencyMs,
+      cpu: Math.min(1, utilisation),
+      running: Math.min(running, threads),
+      queued: Math.max(0, running - threads),
+      memoryBytes: IDLE_LOAD.memoryBytes + running * 256 * 1024 ** 2,
+    };
   }
 
   member(key: string): Member {

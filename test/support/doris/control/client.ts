@@ -54,6 +54,17 @@ export class SimulatorClient {
     return this.call('POST', '/load', { ...target, load });
   }
 
+  /**
+   * A cluster's query workload (queries per second, CPU ms each on the executing nodes), shared by
+   * its alive FEs and compute nodes as they come and go; null clears it.
+   */
+  setWorkload(
+    cluster: string,
+    workload: { qps: number; cpuMsPerQuery: number; latencyMs?: number } | null,
+  ): Promise<{ members: number }> {
+    return this.call('POST', '/workload', { cluster, workload });
+  }
+
   /** Replicas a decommissioning backend hands off per tick; 0 stalls it, null restores the default. */
   setDecommissionRate(cluster: string, backend: string, rate: number | null): Promise<ClusterSummary> {
     return this.call('POST', '/decommission', { cluster, backend, rate });

@@ -5,7 +5,7 @@
  *
  *   GET  /clusters  /members  /timing  /log?since=N&cluster=K
  *   POST /members/kill {member}   /members/restart {member}   /members/network {member, reachable}
- *   POST /load {cluster?, member?, load}   /decommission {cluster, backend, rate|null}
+ *   POST /load {cluster?, member?, load}   /workload {cluster, workload: {qps, cpuMsPerQuery, latencyMs?} | null}   /decommission {cluster, backend, rate|null}
  *   POST /backups/fail {cluster, count}    /timing {...}
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -183,6 +183,22 @@ export class ControlServer {
         };
         const count = sim.setLoad(target, (b.load ?? {}) as object);
         if (count === 0) throw new HttpError(404, `no member matches ${JSON.stringify(target)}`);
+        return this.send(res, 200, { members: count });
+      }
+      case 'POST /workload': {
+        const w = b.workload as { qps?: unknown; cpuMsPerQuery?: unknown; latencyMs?: unknown } | null;
+        if (w !== null && (typeof w?.qps !== 'number' || typeof w.cpuMsPerQuery !== 'number'))
+          throw new HttpError(400, 'workload needs qps and cpuMsPerQuery (numbers), or null to clear it');
+        const count = sim.setWorkload(
+          String(b.cluster ?? ''),
+          w === null
+            ? undefined
+            : {
+                qps: w.qps as number,
+                cpuMsPerQuery: w.cpuMsPerQuery as number,
+                latencyMs: Number(w.latencyMs ?? 20),
+              },
+        );
         return this.send(res, 200, { members: count });
       }
       case 'POST /wal': {

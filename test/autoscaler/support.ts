@@ -1,0 +1,77 @@
+/** Helpers of the DorisClusterAutoscaler tests: the operator with both controllers, the objects, their events. */
+import type { TestContext } from 'node:test';
+import { dorisClusterAutoscalerKind } from '../../src/api/v1alpha1/index.ts';
+import { setupAutoscalerController } from '../../src/autoscaler/setup.ts';
+import { setupClusterController } from '../../src/cluster/setup.ts';
+import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
+import { RestClient } from '../../src/kube/rest.ts';
+import { createLogger, silentLogger } from '../../src/runtime/log.ts';
+import { Manager } from '../../src/runtime/manager.ts';
+import type { KubeObject } from '../../src/runtime/object.ts';
+import { installCrds } from '../api/support.ts';
+import { testEnv } from '../support/env.ts';
+
+/** A manager running the cluster and autoscaler controllers for `namespace`; stopped after the test. */
+export async function startAutoscalingOperator(t: TestContext, namespace: string): Promise<Manager> {
+  await installCrds();
+  const { info } = await testEnv();
+  const manager = new Manager({
+    client: await RestClient.fromKubeconfigFile(info.kubeconfigPath),
+    logger: process.env.OPERATOR_LOGS ? createLogger('debug') : silentLogger,
+    identity: `test-${namespace}`,
+    namespaces: [namespace],
+  });
+  setupClusterController(manager);
+  setupAutoscalerController(manager);
+  await manager.start();
+  t.after(() => manager.stop());
+  return manager;
+}
+
+export async function createAutoscaler(ns: string, name: string, spec: object): Promise<void> {
+  const { client } = await testEnv();
+  await client.request({
+    method: 'POST',
+    path: collectionPath(dorisClusterAutoscalerKind.resource, ns),
+    body: {
+      apiVersion: dorisClusterAutoscalerKind.apiVersion,
+      kind: 'DorisClusterAutoscaler',
+      metadata: { name },
+      spec,
+    },
+  });
+}
+
+export async function getAutoscaler(ns: string, name: string): Promise<KubeObject> {
+  const { client } = await testEnv();
+  return client.request<KubeObject>({
+    method: 'GET',
+    path: objectPath(dorisClusterAutoscalerKind.resource, ns, name),
+  });
+}
+
+export function conditionOf(
+  o: KubeObject,
+  type: string,
+): { status: string; reason: string; message: string } | undefined {
+  return (
+    o.status?.conditions as { type: string; status: string; reason: string; message: string }[] | undefined
+  )?.find((c) => c.type === type);
+}
+
+/** Events about the autoscaler `name`, oldest first. */
+export async function autoscalerEvents(
+  ns: string,
+  name: string,
+): Promise<{ reason: string; note: string }[]> {
+  const { client } = await testEnv();
+  const list = await client.request<{
+    items: { reason: string; note?: string; regarding?: { name: string } }[];
+  }>({
+    method: 'GET',
+    path: collectionPath(builtin.Event, ns),
+  });
+  return list.items
+    .filter((e) => e.regarding?.name === name)
+    .map((e) => ({ reason: e.reason, note: e.note ?? '' }));
+}
