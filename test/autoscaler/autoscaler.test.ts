@@ -27,7 +27,7 @@ import {
 } from './support.ts';
 
 const cnReplicas = async (ns: string) =>
-  ((await getCluster(ns, 'doris')).spec?.cn as { replicas: number }).replicas;
+  ((await getCluster(ns, 'doris')).spec?.cn as { replicas: number } | undefined)?.replicas;
 
 /** Compute nodes Doris reports alive and serving. */
 async function aliveComputeNodes(ns: string): Promise<number> {

@@ -65,7 +65,7 @@ test('scale-in by the autoscaler with the operator SIGKILLed at random and the c
       const cn =
         (await sim.cluster(`${ns}/doris-fe`))?.backends.filter((b) => b.nodeRole === 'computation') ?? [];
       return (
-        (dc.spec?.cn as { replicas: number }).replicas === 1 &&
+        (dc.spec?.cn as { replicas: number } | undefined)?.replicas === 1 &&
         cn.length === 1 &&
         dc.status?.cn?.ready === '1/1'
       );
