@@ -4,7 +4,6 @@
  * killed (a replacement is added); an FE observer's metadata is damaged (it is dropped and rebuilt
  * on a new claim). Each is healed before the next, so the measurements do not overlap.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type DorisCluster, dorisClusterKind } from '../src/api/v1alpha1/index.ts';
 import { setupClusterController } from '../src/cluster/setup.ts';
 import { collectionPath, objectPath } from '../src/kube/resources.ts';

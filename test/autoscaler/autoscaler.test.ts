@@ -27,7 +27,7 @@ import {
 } from './support.ts';
 
 const cnReplicas = async (ns: string) =>
-  ((await getCluster(ns, 'doris')).spec?.cn as { replicas: number } | undefined)?.replicas;
+  ((await getCluster(ns, 'doris')).spec?.cn as { replicas: number } | undefined)?.replicas ?? 0;
 
 /** Compute nodes Doris reports alive and serving. */
 async function aliveComputeNodes(ns: string): Promise<number> {
