@@ -79,6 +79,7 @@ test('scale-in by the autoscaler with the operator SIGKILLed at random and the c
   } finally {
     await freezer.stop();
   }
+  t.diagnostic(`operator killed ${kills} times`);
   assert.ok(kills >= 5, `the operator was killed ${kills} times during the scale-in (>= 5)`);
 
   const log = await namespaceLog(ns, since);
