@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 command -v kubectl >/dev/null || { echo "setup: kubectl (1.27-1.33) is expected on the machine" >&2; exit 1; }
 
 # Debian packages: command -> package.
-declare -A packages=([setpriv]=util-linux [mysql]=default-mysql-client [unzip]=unzip)
+declare -A packages=([setpriv]=util-linux [mysql]=default-mysql-client [unzip]=unzip [prometheus]=prometheus [promtool]=prometheus)
 missing=()
 for cmd in "${!packages[@]}"; do
-  command -v "$cmd" >/dev/null || missing+=("${packages[$cmd]}")
+  command -v "$cmd" >/dev/null || [[ " ${missing[*]} " == *" ${packages[$cmd]} "* ]] || missing+=("${packages[$cmd]}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2

@@ -109,7 +109,7 @@ export function decide(input: DecisionInput): Decision {
       : describe(
           input.readings.find((r) => r.type === driving),
           metricsDesired,
-          current,
+          behavior.tolerance,
         );
 
   // Stabilisation (stabilizeRecommendationWithBehaviors): the most conservative recommendation of each window.
@@ -163,11 +163,11 @@ export function decide(input: DecisionInput): Decision {
   if (desired < bounds.min) {
     desired = bounds.min;
     limit = 'TooFewReplicas';
-    reason = `at least ${bounds.min} compute nodes (${bounds.minFrom ?? 'minReplicas'}); ${drivingText}`;
+    reason = `at least ${nodes(bounds.min)} (${bounds.minFrom ?? 'minReplicas'}); ${drivingText}`;
   } else if (desired > bounds.max) {
     desired = bounds.max;
     limit = 'TooManyReplicas';
-    reason = `at most ${bounds.max} compute nodes (${bounds.maxFrom ?? 'maxReplicas'}); ${drivingText}`;
+    reason = `at most ${nodes(bounds.max)} (${bounds.maxFrom ?? 'maxReplicas'}); ${drivingText}`;
   } else if (limit !== undefined) {
     reason = `${drivingText}; ${limitText(limit, coolingUntil)}`;
   }
@@ -182,10 +182,13 @@ export function decide(input: DecisionInput): Decision {
   };
 }
 
-function describe(r: Reading | undefined, proposal: number, current: number): string {
+export const nodes = (n: number): string => `${n} compute node${n === 1 ? '' : 's'}`;
+
+function describe(r: Reading | undefined, proposal: number, tolerance: number): string {
   if (r === undefined || 'error' in r) return 'no metric could be read';
-  const where = proposal > current ? 'above' : proposal < current ? 'below' : 'within tolerance of';
-  return `${r.type} ${fmt(r.value)} ${where} target ${fmt(r.target)}: ${proposal} compute nodes`;
+  const ratio = r.value / r.target;
+  const where = Math.abs(1 - ratio) <= tolerance ? 'within tolerance of' : ratio > 1 ? 'above' : 'below';
+  return `${r.type} ${fmt(r.value)} ${where} target ${fmt(r.target)}: ${nodes(proposal)}`;
 }
 
 function limitText(limit: Limit, coolingUntil: number | undefined): string {

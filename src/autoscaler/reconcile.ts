@@ -10,13 +10,18 @@ import {
   autoscalerSpecSchema,
   type DorisCluster,
   type DorisClusterAutoscaler,
+  type DorisClusterSpec,
   dorisClusterAutoscalerKind,
   dorisClusterKind,
   type ResolvedAutoscalerSpec,
+  type ResolvedDorisClusterSpec,
+  withDefaults,
 } from '../api/v1alpha1/index.ts';
 import { componentPods } from '../cluster/observe.ts';
+import { compareQuantities, parseQuantity } from '../kube/quantity.ts';
 import { builtin, objectPath } from '../kube/resources.ts';
 import { contentTypes } from '../kube/rest.ts';
+import { stableJson } from '../runtime/apply.ts';
 import { type Condition, type ConditionInput, setCondition } from '../runtime/conditions.ts';
 import { done, type Outcome, type ReconcileContext, requeueAfter } from '../runtime/controller.ts';
 import type { Manager } from '../runtime/manager.ts';
@@ -27,12 +32,20 @@ import {
   type Decision,
   decide,
   memoryMs,
+  nodes,
   type Reading,
   type Recommendation,
   type ScaleEvent,
 } from './decide.ts';
-import { DirectReader, PrometheusReader, type ReadCost, type Targets } from './readings.ts';
+import {
+  DirectReader,
+  type MemberTarget,
+  PrometheusReader,
+  type ReadCost,
+  type Targets,
+} from './readings.ts';
 import { boundsAt, nextChange } from './schedules.ts';
+import { type DirFacts, type DirReport, planStorage, readUsage } from './storage.ts';
 
 /** The field manager the autoscaler writes spec.cn.replicas under (GitOps tools leave this field to it). */
 export const AUTOSCALER_FIELD_MANAGER = 'doris-autoscaler';
@@ -44,6 +57,8 @@ export interface Memory {
   readonly reader: DirectReader | PrometheusReader;
   recommendations: Recommendation[];
   events: ScaleEvent[];
+  /** Storage: since when each data directory is above its threshold. */
+  aboveSince: Map<string, number>;
 }
 
 export interface AutoscalerDeps {
@@ -150,6 +165,7 @@ export async function reconcileAutoscaler(deps: AutoscalerDeps, ctx: ReconcileCo
       // scale-down waits for a whole stabilisation window of fresh recommendations.
       recommendations: [{ at: now, replicas: current }],
       events: [],
+      aboveSince: new Map(),
     };
     deps.memory.set(key, memory);
   }
@@ -157,7 +173,7 @@ export async function reconcileAutoscaler(deps: AutoscalerDeps, ctx: ReconcileCo
   const pods = manager.cache
     .list<KubeObject>(builtin.Pod, namespace)
     .filter((p) => p.metadata.labels?.['app.kubernetes.io/instance'] === dc.metadata.name);
-  const ready = (c: 'fe' | 'cn') =>
+  const ready = (c: 'fe' | 'be' | 'cn') =>
     componentPods(pods, c)
       .filter((p) => p.ready && p.ip !== undefined)
       .map((p) => ({ pod: p.name, uid: p.uid, ip: p.ip as string }));
@@ -199,9 +215,22 @@ export async function reconcileAutoscaler(deps: AutoscalerDeps, ctx: ReconcileCo
       'Normal',
       'SuccessfulRescale',
       'Scale',
-      `New size: ${decision.desired} compute nodes (was ${current}); reason: ${decision.reason}`,
+      `New size: ${nodes(decision.desired)} (was ${current}); reason: ${decision.reason}`,
     );
   }
+  const storage =
+    spec.storage?.be === undefined
+      ? undefined
+      : await storageStep(
+          deps,
+          dc,
+          dca,
+          spec.storage.be,
+          memory,
+          ready('be'),
+          now,
+          decision.desired !== current,
+        );
   condition(
     busy !== undefined
       ? {
@@ -251,7 +280,7 @@ export async function reconcileAutoscaler(deps: AutoscalerDeps, ctx: ReconcileCo
       failed.map((r) => `${r.type}: ${(r as { error: string }).error}`).join('; '),
     );
 
-  const written = await write({
+  const next: AutoscalerStatus = {
     currentReplicas: current,
     desiredReplicas: decision.desired,
     reason: busy === undefined ? decision.reason : `${decision.reason} (waiting: ${busy.message})`,
@@ -266,8 +295,21 @@ export async function reconcileAutoscaler(deps: AutoscalerDeps, ctx: ReconcileCo
     })),
     ...(bounds.open.length > 0 ? { activeSchedules: bounds.open } : {}),
     ...(lastScaleTime === undefined ? {} : { lastScaleTime }),
-  });
-  void written;
+    ...(storage === undefined ? {} : { storage: storage.reports }),
+    ...((storage?.grownAt ?? previous.lastStorageGrowthTime) === undefined
+      ? {}
+      : { lastStorageGrowthTime: storage?.grownAt ?? previous.lastStorageGrowthTime }),
+  };
+  // Metrics move all the time; a status whose only change is a metric within half the tolerance
+  // band of what it shows is not written (an autoscaler at rest writes nothing).
+  if (
+    !materiallySame(
+      previous,
+      { ...next, observedGeneration: generation, conditions },
+      spec.behavior.tolerance / 2,
+    )
+  )
+    await write(next);
 
   // CPU is a rate: the first read of a pod only starts it, so look again soon.
   const warming = readings.some((r) => 'error' in r && r.error.includes('first read'));
@@ -333,3 +375,90 @@ async function setComputeReplicas(deps: AutoscalerDeps, dc: DorisCluster, replic
     },
   });
 }
+
+/**
+ * Storage autoscaling of the BE data directories: reads the BEs' disks, plans (storage.ts) and
+ * writes the grown size under the autoscaler's field manager when the cluster can take it.
+ */
+async function storageStep(
+  deps: AutoscalerDeps,
+  dc: DorisCluster,
+  dca: DorisClusterAutoscaler,
+  rule: NonNullable<NonNullable<ResolvedAutoscalerSpec['storage']>['be']>,
+  memory: Memory,
+  bes: MemberTarget[],
+  now: number,
+  wroteReplicas: boolean,
+): Promise<{ reports: DirReport[]; grownAt?: string }> {
+  const { manager } = deps;
+  let clusterSpec: ResolvedDorisClusterSpec;
+  try {
+    clusterSpec = withDefaults(dc.spec as DorisClusterSpec);
+  } catch {
+    return { reports: [] };
+  }
+  const namespace = dc.metadata.namespace;
+  const claims = manager.cache.list<KubeObject>(builtin.PersistentVolumeClaim, namespace);
+  const dirs: DirFacts[] = clusterSpec.be.storage.dataDirs.map((d) => {
+    const prefix = `data-${d.name}-${dc.metadata.name}-be-`;
+    const own = claims.filter((c) => c.metadata.name.startsWith(prefix));
+    const className = d.storageClassName ?? own[0]?.spec?.storageClassName;
+    const sc =
+      className === undefined ? undefined : manager.cache.get(builtin.StorageClass, undefined, className);
+    return {
+      name: d.name,
+      size: String(d.size),
+      settled: own.every((c) => compareQuantities(c.status?.capacity?.storage ?? '0', String(d.size)) >= 0),
+      // An unknown class is left to the DorisCluster controller, which warns when it cannot expand.
+      expandable:
+        d.type === 'PersistentVolumeClaim' && (sc === undefined || sc.allowVolumeExpansion === true),
+    };
+  });
+  const usage = await readUsage(bes, deps.cost);
+  const plan = planStorage(rule, dirs, usage, memory.aboveSince, now);
+  for (const w of plan.warnings) await manager.events.record(dca, 'Warning', w.reason, 'GrowStorage', w.note);
+  if (plan.grow === undefined || wroteReplicas || clusterBusy(dc) !== undefined) {
+    if (plan.grow !== undefined) memory.aboveSince.set(plan.grow.dataDir, now - rule.forSeconds * 1000);
+    return { reports: plan.reports };
+  }
+  await manager.client.request({
+    method: 'PATCH',
+    path: objectPath(dorisClusterKind.resource, namespace, dc.metadata.name),
+    contentType: contentTypes.apply,
+    query: { fieldManager: AUTOSCALER_FIELD_MANAGER, force: true },
+    body: {
+      apiVersion: dorisClusterKind.apiVersion,
+      kind: 'DorisCluster',
+      metadata: { name: dc.metadata.name, namespace },
+      spec: { be: { storage: { dataDirs: [{ name: plan.grow.dataDir, size: plan.grow.to }] } } },
+    },
+  });
+  await manager.events.record(dca, 'Normal', 'StorageGrown', 'GrowStorage', plan.grow.note);
+  return { reports: plan.reports, grownAt: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z') };
+}
+
+/** Equal but for metric values within `band` (a share of their target) and the reason that quotes them. */
+export function materiallySame(before: AutoscalerStatus, after: AutoscalerStatus, band: number): boolean {
+  const strip = (s: AutoscalerStatus) => ({
+    ...s,
+    reason: undefined,
+    currentMetrics: s.currentMetrics?.map((m) => ({ ...m, current: undefined })),
+  });
+  if (stableJson(strip(before)) !== stableJson(strip(after))) return false;
+  const old = new Map((before.currentMetrics ?? []).map((m) => [m.type, m]));
+  return (after.currentMetrics ?? []).every((m) => {
+    const was = old.get(m.type);
+    if (was === undefined) return false;
+    if (m.current === was.current) return true;
+    const [a, b, target] = [quantityOf(m.current), quantityOf(was.current), quantityOf(m.target)];
+    return (
+      a !== undefined &&
+      b !== undefined &&
+      target !== undefined &&
+      target > 0 &&
+      Math.abs(a - b) / target <= band
+    );
+  });
+}
+
+const quantityOf = (v: string): number | undefined => (v === 'unknown' ? undefined : parseQuantity(v));

@@ -110,7 +110,7 @@ test('scale-in by the autoscaler with the operator SIGKILLed at random and the c
   assert.deepEqual([...dropped].sort(), ['1', '2'], 'cn-2 then cn-1 dropped, once each');
   const rescales = (await autoscalerEvents(ns, 'scaler')).filter((e) => e.reason === 'SuccessfulRescale');
   for (const e of rescales) {
-    const [, to, from] = /New size: (\d+) compute nodes \(was (\d+)\)/.exec(e.note) ?? [];
+    const [, to, from] = /New size: (\d+) compute nodes? \(was (\d+)\)/.exec(e.note) ?? [];
     assert.ok(Number(to) < Number(from), `only scale-in: ${e.note}`);
   }
   await waitReady(ns, 'doris', 60_000);

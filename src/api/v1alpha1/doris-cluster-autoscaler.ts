@@ -185,6 +185,33 @@ export const scheduleSchema = cel(
   },
 );
 
+export const storageRuleSchema = z
+  .object({
+    usedPercent: z
+      .int()
+      .min(50)
+      .max(99)
+      .default(85)
+      .describe('Grow a data directory once it is fuller than this on any BE (percent, default 85).'),
+    forSeconds: z
+      .int()
+      .min(0)
+      .max(86400)
+      .default(300)
+      .describe('For at least this long (default 300 s): a burst of loads does not grow claims.'),
+    stepPercent: z
+      .int()
+      .min(1)
+      .max(100)
+      .default(20)
+      .describe('Each growth adds this share of the size (default 20 %).'),
+    maxSize: quantity('The size a data directory never grows beyond, e.g. 2Ti.', { positive: true }),
+  })
+  .describe(
+    'Grow the BE data directories (spec.be.storage.dataDirs[].size) when they fill up, through the claim expansion ' +
+      'of the DorisCluster (storage classes with allowVolumeExpansion only; others get a warning).',
+  );
+
 export const autoscalerSpecSchema = cel(
   z
     .object({
@@ -265,6 +292,10 @@ export const autoscalerSpecSchema = cel(
           ),
         'name',
       ),
+      storage: z
+        .object({ be: storageRuleSchema.optional() })
+        .optional()
+        .describe('Storage autoscaling: claims grown as they fill up (BE data directories).'),
       syncPeriodSeconds: z
         .int()
         .min(1)
@@ -318,6 +349,29 @@ export const autoscalerStatusSchema = z
       'type',
     ),
     activeSchedules: z.array(z.string()).optional().describe('Schedules whose window is open now.'),
+    storage: listMap(
+      z
+        .array(
+          z
+            .object({
+              dataDir: z.string().describe('BE data directory.'),
+              usedPercent: z.int().min(0).max(100).optional().describe('Fullest BE, as last read (percent).'),
+              size: z.string().describe('Size the spec asks for.'),
+              state: z
+                .enum(['Ok', 'Filling', 'Growing', 'AtLimit', 'NotExpandable', 'Unknown'])
+                .describe(
+                  'Ok; Filling (above the threshold, not yet for forSeconds); Growing (claims expanding); AtLimit (maxSize reached); ' +
+                    'NotExpandable (the storage class cannot grow claims); Unknown (the BEs could not be read).',
+                ),
+              since: timestamp('Since when it is above the threshold.').optional(),
+            })
+            .describe('One data directory.'),
+        )
+        .optional()
+        .describe('Storage autoscaling: each BE data directory.'),
+      'dataDir',
+    ),
+    lastStorageGrowthTime: timestamp('When a data directory was last grown.').optional(),
     lastScaleTime: timestamp('When the autoscaler last changed spec.cn.replicas.').optional(),
     lastMetricsTime: timestamp('When the metrics were last read.').optional(),
     conditions: conditionsSchema.optional(),

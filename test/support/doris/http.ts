@@ -127,7 +127,11 @@ export function backendHttp(member: Member): RequestListener {
             meter: member.meter,
             cores: member.spec.cpuCores,
             totalCapacity: totalCapacityOf(member),
-            storagePath: member.spec.conf.storage_root_path ?? '/opt/apache-doris/be/storage',
+            usedCapacity: member.disk.usedBytes,
+            // Doris labels each data directory by its path (storage_root_path without the medium).
+            storagePath:
+              member.spec.conf.storage_root_path?.split(';')[0]?.split(',')[0]?.trim() ??
+              '/opt/apache-doris/be/storage',
           }),
           'text/plain; version=0.0.4',
         );
@@ -138,4 +142,4 @@ export function backendHttp(member: Member): RequestListener {
 }
 
 /** The disk a BE reports: 100 GiB unless the simulator was told otherwise. */
-export const totalCapacityOf = (_member: Member): number => 100 * 1024 ** 3;
+export const totalCapacityOf = (member: Member): number => member.disk.totalBytes ?? 100 * 1024 ** 3;

@@ -74,6 +74,8 @@ export class Member {
   readonly spec: MemberSpec;
   readonly ports: Ports;
   readonly meter = new Meter();
+  /** BE: the data disk as the control API set it (the kubelet grows the filesystem with its claim). */
+  disk: { usedBytes?: number; totalBytes?: number } = {};
   state: MemberState = 'starting';
   unreachable = false;
   startTime = 0;

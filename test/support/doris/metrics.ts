@@ -106,10 +106,18 @@ export interface BeMetricsInput {
   readonly meter: Meter;
   readonly cores: number;
   readonly totalCapacity: number;
+  /** Bytes in use on the data disk (default 5 %). */
+  readonly usedCapacity?: number | undefined;
   readonly storagePath: string;
 }
 
-export function backendMetrics({ meter, cores, totalCapacity, storagePath }: BeMetricsInput): string {
+export function backendMetrics({
+  meter,
+  cores,
+  totalCapacity,
+  usedCapacity,
+  storagePath,
+}: BeMetricsInput): string {
   meter.advance();
   const out: string[] = ['# TYPE doris_be_cpu counter'];
   for (const mode of CPU_MODES) {
@@ -141,8 +149,9 @@ export function backendMetrics({ meter, cores, totalCapacity, storagePath }: BeM
   gauge('query_scan_rows', [[undefined, long(meter.queryTotal * 1000)]], 'counter');
   gauge('query_scan_bytes', [[undefined, long(meter.queryTotal * 64_000)]], 'counter');
   gauge('disks_total_capacity', [[{ path: storagePath }, long(totalCapacity)]]);
-  gauge('disks_avail_capacity', [[{ path: storagePath }, long(totalCapacity * 0.95)]]);
-  gauge('disks_local_used_capacity', [[{ path: storagePath }, '0']]);
+  const used = Math.min(totalCapacity, usedCapacity ?? totalCapacity * 0.05);
+  gauge('disks_avail_capacity', [[{ path: storagePath }, long(totalCapacity - used)]]);
+  gauge('disks_local_used_capacity', [[{ path: storagePath }, long(used)]]);
   gauge('disks_state', [[{ path: storagePath }, '1']]);
   gauge('max_disk_io_util_percent', [[undefined, long(load.cpu * 30)]]);
   gauge('tablet_base_max_compaction_score', [[undefined, '0']]);

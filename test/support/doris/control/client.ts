@@ -54,6 +54,11 @@ export class SimulatorClient {
     return this.call('POST', '/load', { ...target, load });
   }
 
+  /** A BE's data disk: bytes used, and its size (what the kubelet shows after growing a claim). */
+  setDisk(member: string, disk: { usedBytes?: number; totalBytes?: number }): Promise<unknown> {
+    return this.call('POST', '/disk', { member, ...disk });
+  }
+
   /**
    * A cluster's query workload (queries per second, CPU ms each on the executing nodes), shared by
    * its alive FEs and compute nodes as they come and go; null clears it.

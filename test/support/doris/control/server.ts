@@ -5,7 +5,8 @@
  *
  *   GET  /clusters  /members  /timing  /log?since=N&cluster=K
  *   POST /members/kill {member}   /members/restart {member}   /members/network {member, reachable}
- *   POST /load {cluster?, member?, load}   /workload {cluster, workload: {qps, cpuMsPerQuery, latencyMs?} | null}   /decommission {cluster, backend, rate|null}
+ *   POST /load {cluster?, member?, load}   /workload {cluster, workload: {qps, cpuMsPerQuery, latencyMs?} | null}
+ *   POST /disk {member, usedBytes?, totalBytes?}   /decommission {cluster, backend, rate|null}
  *   POST /backups/fail {cluster, count}    /timing {...}
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -175,6 +176,16 @@ export class ControlServer {
         sim.setUnreachable(m.spec.key, !b.reachable);
         await m.sync();
         return this.send(res, 200, summarizeMember(sim, m));
+      }
+      case 'POST /disk': {
+        const m = member();
+        for (const k of ['usedBytes', 'totalBytes'] as const) {
+          if (b[k] === undefined) continue;
+          if (typeof b[k] !== 'number' || b[k] < 0)
+            throw new HttpError(400, `${k} must be a number of bytes`);
+          m.disk[k] = b[k];
+        }
+        return this.send(res, 200, { usedBytes: m.disk.usedBytes, totalBytes: m.disk.totalBytes });
       }
       case 'POST /load': {
         const target = {
