@@ -13,9 +13,12 @@ import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts'
 import { autoscalerEvents, createAutoscaler, getAutoscaler, startAutoscalingOperator } from './support.ts';
 
 const GI = 1024 ** 3;
-const dataDirSize = async (ns: string, name: string) =>
-  ((await getCluster(ns, name)).spec?.be as { storage: { dataDirs: { size: string }[] } }).storage.dataDirs[0]
-    ?.size;
+const dataDirSize = async (ns: string, name: string) => {
+  const be = (await getCluster(ns, name)).spec?.be as
+    | { storage?: { dataDirs?: { size: string }[] } }
+    | undefined;
+  return be?.storage?.dataDirs?.[0]?.size;
+};
 async function claimSize(ns: string, name: string): Promise<string | undefined> {
   const { client } = await testEnv();
   const c = await client.request<KubeObject>({
