@@ -10,7 +10,13 @@ import type { MetricType, ResolvedAutoscalerSpec } from '../api/v1alpha1/index.t
 /** One metric as read: its value in the unit of its target (per compute node for average targets). */
 export type Reading =
   | { readonly type: MetricType; readonly value: number; readonly target: number }
-  | { readonly type: MetricType; readonly error: string; readonly target: number };
+  | {
+      readonly type: MetricType;
+      readonly error: string;
+      readonly target: number;
+      /** Not an error yet: a rate needs a second read (CPU right after start). */
+      readonly pending?: boolean;
+    };
 
 export interface Recommendation {
   readonly at: number;

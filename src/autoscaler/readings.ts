@@ -93,7 +93,7 @@ export class DirectReader {
       switch (m.type) {
         case 'CPU':
           return cpu.length === 0
-            ? fail('CPU is a rate over two reads of doris_be_cpu: first read taken')
+            ? { ...fail('CPU is a rate over two reads of doris_be_cpu: first read taken'), pending: true }
             : ok(avg(cpu) * 100);
         case 'Memory':
           return fromEach(cn.samples, 'doris_be_memory_allocated_bytes', fail, ok);

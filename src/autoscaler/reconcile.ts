@@ -269,9 +269,9 @@ export async function reconcileAutoscaler(deps: AutoscalerDeps, ctx: ReconcileCo
           message: 'the desired count is within the acceptable range',
         },
   );
-  const failed = readings.filter((r) => 'error' in r);
-  const wasActive = previous.conditions?.find((c) => c.type === 'ScalingActive')?.status !== 'False';
-  if (failed.length > 0 && wasActive)
+  const failed = readings.filter((r) => 'error' in r && r.pending !== true);
+  // Repeats of one failure join a single Event series (the recorder writes it at most every 30 s).
+  if (failed.length > 0)
     await manager.events.record(
       dca,
       'Warning',
@@ -312,7 +312,7 @@ export async function reconcileAutoscaler(deps: AutoscalerDeps, ctx: ReconcileCo
     await write(next);
 
   // CPU is a rate: the first read of a pod only starts it, so look again soon.
-  const warming = readings.some((r) => 'error' in r && r.error.includes('first read'));
+  const warming = readings.some((r) => 'error' in r && r.pending === true);
   const period = warming ? Math.min(spec.syncPeriodSeconds * 1000, 2000) : spec.syncPeriodSeconds * 1000;
   const window = nextChange(spec, now);
   const after = window === undefined ? period : Math.max(100, Math.min(period, window - now + 50));
@@ -326,7 +326,14 @@ function reportMetrics(
   spec: ResolvedAutoscalerSpec,
 ): void {
   const failed = readings.filter((r): r is Extract<Reading, { error: string }> => 'error' in r);
-  if (failed.length === readings.length) {
+  if (failed.length > 0 && failed.every((r) => r.pending)) {
+    condition({
+      type: 'ScalingActive',
+      status: failed.length === readings.length ? 'Unknown' : 'True',
+      reason: 'WarmingUp',
+      message: failed.map((r) => `${r.type}: ${r.error}`).join('; '),
+    });
+  } else if (failed.length === readings.length) {
     condition({
       type: 'ScalingActive',
       status: 'False',

@@ -137,6 +137,31 @@ test('npm start without a cluster: playground up, sample Ready behind the webhoo
   ]);
   assert.equal(new Set(feNodes.stdout.split(' ')).size, 5, `one FE per node: ${feNodes.stdout}`);
 
+  // The autoscaler sample follows the production cluster's compute nodes.
+  const autoscaler = await kubectl([
+    'apply',
+    '-n',
+    'doris',
+    '-f',
+    join(repoRoot, 'config/samples/autoscaler.yaml'),
+  ]);
+  assert.equal(autoscaler.code, 0, autoscaler.stderr);
+  await eventually(
+    async () => {
+      const r = await kubectl([
+        'get',
+        'dca',
+        'doris-production',
+        '-n',
+        'doris',
+        '-o',
+        'jsonpath={.status.currentReplicas}/{.status.conditions[?(@.type=="AbleToScale")].status}',
+      ]);
+      return r.stdout === '2/True' || r.stdout.startsWith('4/');
+    },
+    { timeoutMs: 60_000, intervalMs: 2000, what: 'the autoscaler sample to follow doris-production' },
+  );
+
   child.kill('SIGTERM');
   assert.equal(await exited, 0, output.slice(-3000));
   assert.deepEqual(
