@@ -2,8 +2,8 @@
  * Autoscaler timing and cost, on one cluster (1 FE, 1 BE, compute nodes) under the simulator's
  * workload: the time from a load step to the new compute node alive in Doris, from a load drop to
  * the scale-in decision (after the scale-down window), and what the autoscaler costs at rest per
- * minute: metric reads, API writes and process CPU (the same minute without the autoscaler is
- * measured too, so the difference is its own).
+ * minute: metric reads, API writes, the wall time of its passes (an upper bound of its CPU) and
+ * the process CPU with and without it (the process also runs the simulator).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -33,6 +33,8 @@ export interface AutoscalerFigures {
   readonly perMinute: {
     readonly metricReads: number;
     readonly apiWrites: number;
+    /** Wall time of its passes: an upper bound of the autoscaler's own CPU. */
+    readonly passSeconds: number;
     readonly cpuSWithAutoscaler: number;
     readonly cpuSWithout: number;
   };
@@ -114,9 +116,16 @@ export async function benchAutoscaler(
     await sleep(syncPeriodS * 2000 + 2000);
 
     // At rest: one minute with the autoscaler, one without it.
+    // Wall time of the autoscaler's passes (an upper bound of its CPU: it includes waiting for
+    // the members' answers); the process CPU also holds the simulator, hence the run without it.
+    const passSeconds = async () =>
+      (await manager.metrics.reconcileTime.get()).values
+        .filter((v) => v.metricName?.endsWith('_sum') && v.labels.controller === 'dorisclusterautoscaler')
+        .reduce((sum, v) => sum + v.value, 0);
     const rest = async () => {
       const reads = deps.cost.requests;
       const w = writes;
+      const passes = await passSeconds();
       const cpu = process.cpuUsage();
       await sleep(restMs);
       const used = process.cpuUsage(cpu);
@@ -124,6 +133,7 @@ export async function benchAutoscaler(
       return {
         reads: (deps.cost.requests - reads) * scale,
         writes: (writes - w) * scale,
+        passS: ((await passSeconds()) - passes) * scale,
         cpuS: ((used.user + used.system) / 1e6) * scale,
       };
     };
@@ -162,6 +172,7 @@ export async function benchAutoscaler(
       perMinute: {
         metricReads: Math.round(withIt.reads),
         apiWrites: Math.round(withIt.writes),
+        passSeconds: Math.round(withIt.passS * 1000) / 1000,
         cpuSWithAutoscaler: Math.round(withIt.cpuS * 1000) / 1000,
         cpuSWithout: Math.round(without.cpuS * 1000) / 1000,
       },

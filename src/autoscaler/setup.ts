@@ -7,9 +7,30 @@ import {
   dorisClusterKind,
 } from '../api/v1alpha1/index.ts';
 import { builtin } from '../kube/resources.ts';
+import type { MapFunc } from '../runtime/controller.ts';
 import type { Manager } from '../runtime/manager.ts';
-import { keyOf } from '../runtime/object.ts';
+import { type KubeObject, keyOf } from '../runtime/object.ts';
 import { type AutoscalerDeps, type Memory, reconcileAutoscaler } from './reconcile.ts';
+
+/** What of a cluster decides whether a change of spec.cn.replicas can be made now. */
+function clusterGate(c: KubeObject): string {
+  const s = c.status ?? {};
+  const ready = (s.conditions ?? []).find((x: { type: string }) => x.type === 'Ready');
+  return [c.metadata.generation, s.observedGeneration, s.phase, s.operation?.type, ready?.status].join('|');
+}
+
+/** Maps an object only when `signature` of it changed since last seen (forgetting deleted ones). */
+function onChangeOf(signature: (o: KubeObject) => string, map: MapFunc): MapFunc {
+  const seen = new Map<string, string>();
+  return (o) => {
+    const uid = o.metadata.uid ?? '';
+    if (o.metadata.deletionTimestamp !== undefined) seen.delete(uid);
+    const sig = signature(o);
+    if (seen.get(uid) === sig) return [];
+    seen.set(uid, sig);
+    return map(o);
+  };
+}
 
 export function setupAutoscalerController(
   manager: Manager,
@@ -32,8 +53,12 @@ export function setupAutoscalerController(
     .controller('dorisclusterautoscaler', dorisClusterAutoscalerKind.resource)
     // Its own status writes (metrics as read) must not trigger another read.
     .ignoringStatusUpdates()
-    // An operation ending or spec.cn changing lets a waiting decision through at once.
-    .watches(dorisClusterKind.resource, (c) => autoscalersOf(c.metadata.namespace, c.metadata.name))
+    // An operation ending or spec.cn changing lets a waiting decision through at once; the
+    // cluster's other status writes (member views) do not cost a metrics read each.
+    .watches(
+      dorisClusterKind.resource,
+      onChangeOf(clusterGate, (c) => autoscalersOf(c.metadata.namespace, c.metadata.name)),
+    )
     .complete((ctx) => reconcileAutoscaler(deps, ctx));
   new Counter({
     name: 'doris_operator_autoscaler_metric_reads_total',
