@@ -52,7 +52,7 @@ export async function benchAutoscaler(
   const syncPeriodS = opts.syncPeriodS ?? 15;
   const scaleDownWindowS = opts.scaleDownWindowS ?? 30;
   const restMs = opts.restMs ?? 60_000;
-  const cooldownS = opts.cooldownS ?? 60;
+  const cooldownS = opts.cooldownS ?? 0;
   await client.request({
     method: 'POST',
     path: '/api/v1/namespaces',

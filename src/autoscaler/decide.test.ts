@@ -26,6 +26,26 @@ const input = (over: Partial<DecisionInput>): DecisionInput => ({
   ...over,
 });
 
+test('compute nodes that did not answer: idle when scaling up, at target when scaling down (GetResourceReplicas)', () => {
+  // 8 asked for, 4 answered at 1.5x: the 4 others count as idle -> 0.75x overall: no change.
+  assert.equal(metricProposal(8, 90, 60, 0.1, 4), 8);
+  // 4 of 6 answered at 3x: (3 x 4) / 6 = 2x -> 12.
+  assert.equal(metricProposal(6, 180, 60, 0.1, 4), 12);
+  // 4 of 6 answered at 0.25x; the 2 others at target: (1 + 2) / 6 = 0.5x -> 3.
+  assert.equal(metricProposal(6, 15, 60, 0.1, 4), 3);
+});
+
+test('rate policies count the net change of their period, both directions (periodStartReplicas)', () => {
+  const down = spec({
+    behavior: { scaleDown: { policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] } },
+  }).behavior.scaleDown;
+  // 10 now after +4 within the period: the period started at 6, so 50 % down allows 3.
+  assert.equal(scaleDownLimit(10, [{ at: t0 - 10_000, delta: 4 }], down, t0), 3);
+  const up = spec().behavior.scaleUp;
+  // 4 now after -2 within the period: it started at 6, so 100 % up allows 12.
+  assert.equal(scaleUpLimit(4, [{ at: t0 - 5000, delta: -2 }], up, t0), 12);
+});
+
 test('HPA formula: ceil(current x value / target), unchanged within the tolerance band', () => {
   assert.equal(metricProposal(2, 90, 60, 0.1), 3);
   assert.equal(metricProposal(2, 65, 60, 0.1), 2, '8 % above target is within 10 %');
@@ -133,7 +153,13 @@ test('scale-down policies: Pods 1 per 60 s removes one at a time', () => {
 
 test('cool-down holds load-driven changes but not the bounds', () => {
   const hot = [{ type: 'CPU' as const, value: 120, target: 60 }];
-  const d = decide(input({ readings: hot, lastScaleAt: t0 - 30_000 }));
+  assert.equal(
+    decide(input({ readings: hot, lastScaleAt: t0 - 1000 })).desired,
+    4,
+    'no cool-down by default, as HPA',
+  );
+  const cool = spec({ behavior: { cooldownSeconds: 60 } });
+  const d = decide(input({ spec: cool, readings: hot, lastScaleAt: t0 - 30_000 }));
   assert.equal(d.desired, 2);
   assert.equal(d.limit, 'CoolingDown');
   assert.equal(decide(input({ readings: hot, lastScaleAt: t0 - 61_000 })).desired, 4);
@@ -182,6 +208,22 @@ test('schedules: open between the last start and the next end, in their time zon
   // A schedule minimum beyond maxReplicas is clamped to it.
   assert.equal(boundsAt(s, Date.parse('2027-01-01T12:00:00Z')).min, 8);
   assert.equal(nextChange(s, t0), Date.parse('2026-11-27T19:00:00Z'), '20:00 Berlin');
+});
+
+test('a window opening in the hour a spring-forward skips opens that day', () => {
+  const s = spec({
+    schedules: [
+      { name: 'night', start: '30 2 * * *', end: '30 4 * * *', timeZone: 'Europe/Berlin', minReplicas: 3 },
+    ],
+  });
+  // 2025-03-30: 02:00 Berlin jumps to 03:00; 02:30 fires at 03:00 local (01:00Z). 02:10Z is 04:10 local.
+  assert.deepEqual(boundsAt(s, Date.parse('2025-03-30T02:10:00Z')).open, ['night']);
+  assert.deepEqual(boundsAt(s, Date.parse('2025-03-30T02:40:00Z')).open, [], 'closed at 04:30 local');
+  assert.deepEqual(
+    boundsAt(s, Date.parse('2025-03-29T01:40:00Z')).open,
+    ['night'],
+    'an ordinary day: 02:40 local',
+  );
 });
 
 test('cron and time zone problems are named', () => {

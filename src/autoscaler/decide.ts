@@ -9,7 +9,13 @@ import type { MetricType, ResolvedAutoscalerSpec } from '../api/v1alpha1/index.t
 
 /** One metric as read: its value in the unit of its target (per compute node for average targets). */
 export type Reading =
-  | { readonly type: MetricType; readonly value: number; readonly target: number }
+  | {
+      readonly type: MetricType;
+      readonly value: number;
+      readonly target: number;
+      /** For an average over compute nodes: how many answered (the others count as missing). */
+      readonly ready?: number;
+    }
   | {
       readonly type: MetricType;
       readonly error: string;
@@ -77,12 +83,31 @@ export interface Decision {
 
 const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(2));
 
-/** What one metric asks for: `current` within the tolerance band, else `ceil(current × value / target)`. */
-export function metricProposal(current: number, value: number, target: number, tolerance: number): number {
+/**
+ * What one metric asks for (GetResourceReplicas): `current` within the tolerance band, else
+ * `ceil(ready × value / target)`. Compute nodes that did not answer (starting, unready) count as
+ * idle when scaling up and as at target when scaling down, and a proposal that then turns around
+ * keeps `current`: new nodes that have not taken load yet do not ask for more.
+ */
+export function metricProposal(
+  current: number,
+  value: number,
+  target: number,
+  tolerance: number,
+  ready = current,
+): number {
   const ratio = value / target;
-  if (Math.abs(1 - ratio) <= tolerance) return current;
-  // From zero compute nodes a per-node average is undefined; at least one is asked for under load.
-  return Math.max(Math.ceil(ratio * Math.max(current, 1) - 1e-9), value > 0 ? 1 : 0);
+  const answered = Math.max(0, Math.min(ready, current));
+  const missing = current - answered;
+  if (missing === 0 || answered === 0) {
+    if (Math.abs(1 - ratio) <= tolerance) return current;
+    // From zero compute nodes a per-node average is undefined; at least one is asked for under load.
+    return Math.max(Math.ceil(ratio * Math.max(answered, 1) - 1e-9), value > 0 ? 1 : 0);
+  }
+  const adjusted = ratio > 1 ? (ratio * answered) / current : (ratio * answered + missing) / current;
+  if (Math.abs(1 - adjusted) <= tolerance || ratio > 1 !== adjusted > 1) return current;
+  const proposal = Math.ceil(adjusted * current - 1e-9);
+  return (adjusted < 1 && proposal > current) || (adjusted > 1 && proposal < current) ? current : proposal;
 }
 
 export function decide(input: DecisionInput): Decision {
@@ -98,7 +123,7 @@ export function decide(input: DecisionInput): Decision {
       failed++;
       continue;
     }
-    const p = metricProposal(current, r.value, r.target, behavior.tolerance);
+    const p = metricProposal(current, r.value, r.target, behavior.tolerance, r.ready);
     perMetric.set(r.type, p);
     if (proposal === undefined || p > proposal) {
       proposal = p;
@@ -220,10 +245,9 @@ function limitText(limit: Limit, coolingUntil: number | undefined): string {
 
 type Rules = ResolvedAutoscalerSpec['behavior']['scaleUp'];
 
-const changedWithin = (events: readonly ScaleEvent[], now: number, periodSeconds: number, sign: 1 | -1) =>
-  events
-    .filter((e) => e.at > now - periodSeconds * 1000 && Math.sign(e.delta) === sign)
-    .reduce((sum, e) => sum + Math.abs(e.delta), 0);
+/** Replicas at the start of the period: current, less what was added and plus what was removed in it. */
+const periodStart = (current: number, events: readonly ScaleEvent[], now: number, periodSeconds: number) =>
+  current - events.filter((e) => e.at > now - periodSeconds * 1000).reduce((sum, e) => sum + e.delta, 0);
 
 /** calculateScaleUpLimitWithScalingRules: the most compute nodes the policies allow now. */
 export function scaleUpLimit(
@@ -234,7 +258,7 @@ export function scaleUpLimit(
 ): number {
   if (rules.selectPolicy === 'Disabled') return current;
   const proposals = rules.policies.map((p) => {
-    const start = current - changedWithin(events, now, p.periodSeconds, 1);
+    const start = periodStart(current, events, now, p.periodSeconds);
     return p.type === 'Pods' ? start + p.value : Math.ceil(start * (1 + p.value / 100));
   });
   return rules.selectPolicy === 'Min' ? Math.min(...proposals) : Math.max(...proposals);
@@ -249,7 +273,7 @@ export function scaleDownLimit(
 ): number {
   if (rules.selectPolicy === 'Disabled') return current;
   const proposals = rules.policies.map((p) => {
-    const start = current + changedWithin(events, now, p.periodSeconds, -1);
+    const start = periodStart(current, events, now, p.periodSeconds);
     return p.type === 'Pods' ? start - p.value : Math.floor(start * (1 - p.value / 100));
   });
   return Math.max(0, rules.selectPolicy === 'Min' ? Math.max(...proposals) : Math.min(...proposals));

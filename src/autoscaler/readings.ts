@@ -78,7 +78,12 @@ export class DirectReader {
     return spec.metrics.map((m): Reading => {
       const target = targetValue(m);
       const fail = (why: string): Reading => ({ type: m.type, target, error: why });
-      const ok = (value: number): Reading => ({ type: m.type, target, value });
+      const ok = (value: number, ready?: number): Reading => ({
+        type: m.type,
+        target,
+        value,
+        ...(ready === undefined ? {} : { ready }),
+      });
       const fromFe = m.type === 'QPS' || m.type === 'P99Latency';
       const source = fromFe ? fe : cn;
       if (source.samples.length === 0) {
@@ -94,7 +99,7 @@ export class DirectReader {
         case 'CPU':
           return cpu.length === 0
             ? { ...fail('CPU is a rate over two reads of doris_be_cpu: first read taken'), pending: true }
-            : ok(avg(cpu) * 100);
+            : ok(avg(cpu) * 100, cpu.length);
         case 'Memory':
           return fromEach(cn.samples, 'doris_be_memory_allocated_bytes', fail, ok);
         case 'RunningQueries':
@@ -142,7 +147,8 @@ export class DirectReader {
     for (const { pod, samples } of reads) {
       const all = select(samples, 'doris_be_cpu', { device: 'cpu' });
       if (all.length === 0) continue;
-      const total = all.reduce((a, s) => a + s.value, 0);
+      // /proc/stat counts guest time inside user and nice already.
+      const total = all.filter((s) => !s.labels.mode?.startsWith('guest')).reduce((a, s) => a + s.value, 0);
       const idle = all
         .filter((s) => s.labels.mode === 'idle' || s.labels.mode === 'iowait')
         .reduce((a, s) => a + s.value, 0);
@@ -162,12 +168,12 @@ function fromEach(
   reads: readonly { samples: Sample[] }[],
   name: string,
   fail: (why: string) => Reading,
-  ok: (v: number) => Reading,
+  ok: (v: number, ready: number) => Reading,
 ): Reading {
   const values = reads
     .map((r) => select(r.samples, name)[0]?.value)
     .filter((v): v is number => v !== undefined);
-  return values.length === 0 ? fail(`the compute nodes export no ${name}`) : ok(avg(values));
+  return values.length === 0 ? fail(`the compute nodes export no ${name}`) : ok(avg(values), values.length);
 }
 
 type PrometheusSource = NonNullable<ResolvedAutoscalerSpec['metricsSource']['prometheus']>;
@@ -181,8 +187,8 @@ export function promQueries(
     `{${p.labels.namespace}="${t.namespace}",${p.labels.cluster}="${t.cluster}",${p.labels.component}="${component}"${extra}}`;
   return {
     CPU:
-      `100 * (1 - sum(rate(doris_be_cpu${sel('cn', ',device="cpu",mode=~"idle|iowait"')}[1m])) / ` +
-      `sum(rate(doris_be_cpu${sel('cn', ',device="cpu"')}[1m])))`,
+      `100 * (1 - sum(rate(doris_be_cpu${sel('cn', ',device="cpu",mode=~"idle|iowait"')}[${p.rateWindow}])) / ` +
+      `sum(rate(doris_be_cpu${sel('cn', ',device="cpu",mode!~"guest.*"')}[${p.rateWindow}])))`,
     Memory: `avg(doris_be_memory_allocated_bytes${sel('cn')})`,
     QPS: `sum(doris_fe_qps${sel('fe')})`,
     P99Latency: `max(doris_fe_query_latency_ms${sel('fe', ',quantile="0.99"')})`,

@@ -14,4 +14,28 @@ test('a status whose metrics moved within half the tolerance band is not rewritt
   assert.equal(materiallySame(status('2'), status('2', 2), 0.05), false, 'a new decision is written');
   assert.equal(materiallySame(status('2'), { ...status('2'), currentMetrics: [] }, 0.05), false);
   assert.equal(materiallySame({}, status('2'), 0.05), false);
+  const cond = (message: string, reason = 'TooFewReplicas') => ({
+    type: 'ScalingLimited',
+    status: 'True' as const,
+    reason,
+    message,
+    lastTransitionTime: '2026-11-27T10:00:00Z',
+  });
+  assert.equal(
+    materiallySame(
+      { ...status('1.7'), conditions: [cond('CPU 1.7 below')] },
+      { ...status('2'), conditions: [cond('CPU 2 below')] },
+      0.05,
+    ),
+    true,
+    'a condition message quoting the value is not a change',
+  );
+  assert.equal(
+    materiallySame(
+      { ...status('2'), conditions: [cond('x')] },
+      { ...status('2'), conditions: [cond('x', 'TooManyReplicas')] },
+      0.05,
+    ),
+    false,
+  );
 });

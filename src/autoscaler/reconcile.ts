@@ -47,8 +47,42 @@ import {
 import { boundsAt, nextChange } from './schedules.ts';
 import { type DirFacts, type DirReport, planStorage, readUsage } from './storage.ts';
 
-/** The field manager the autoscaler writes spec.cn.replicas under (GitOps tools leave this field to it). */
+/**
+ * The field managers the autoscaler writes under (GitOps tools leave these fields to it): one per
+ * field it owns, since an apply states all of a manager's fields and would drop the other one.
+ */
 export const AUTOSCALER_FIELD_MANAGER = 'doris-autoscaler';
+export const STORAGE_FIELD_MANAGER = 'doris-autoscaler-storage';
+
+/**
+ * Server-side apply of `spec` to the cluster as cached: the uid and resourceVersion are
+ * preconditions, so a cluster deleted (and never re-created by an apply) or changed by someone
+ * else meanwhile refuses the write (409) and the next pass decides again on what is current.
+ */
+async function applyToCluster(
+  deps: AutoscalerDeps,
+  dc: DorisCluster,
+  manager: string,
+  spec: object,
+): Promise<void> {
+  await deps.manager.client.request({
+    method: 'PATCH',
+    path: objectPath(dorisClusterKind.resource, dc.metadata.namespace, dc.metadata.name),
+    contentType: contentTypes.apply,
+    query: { fieldManager: manager, force: true },
+    body: {
+      apiVersion: dorisClusterKind.apiVersion,
+      kind: 'DorisCluster',
+      metadata: {
+        name: dc.metadata.name,
+        namespace: dc.metadata.namespace,
+        uid: dc.metadata.uid,
+        resourceVersion: dc.metadata.resourceVersion,
+      },
+      spec,
+    },
+  });
+}
 
 /** What one autoscaler remembers between passes (lost on restart, and rebuilt conservatively). */
 export interface Memory {
@@ -59,6 +93,7 @@ export interface Memory {
   events: ScaleEvent[];
   /** Storage: since when each data directory is above its threshold. */
   aboveSince: Map<string, number>;
+  lastScaleAt?: number;
 }
 
 export interface AutoscalerDeps {
@@ -136,21 +171,58 @@ export async function reconcileAutoscaler(deps: AutoscalerDeps, ctx: ReconcileCo
     spec.clusterRef.name,
     manager.primarySelector(),
   );
-  const cn = dc?.spec?.cn as { replicas?: number } | undefined;
-  if (dc === undefined || cn === undefined) {
+  // One autoscaler per cluster (two would fight over spec.cn.replicas): the oldest is it.
+  const first = manager.cache
+    .list<DorisClusterAutoscaler>(dorisClusterAutoscalerKind.resource, namespace, manager.primarySelector())
+    .filter(
+      (a) => a.spec?.clusterRef?.name === spec.clusterRef.name && a.metadata.deletionTimestamp === undefined,
+    )
+    .sort(
+      (a, b) =>
+        String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)) ||
+        a.metadata.name.localeCompare(b.metadata.name),
+    )[0];
+  if (first !== undefined && first.metadata.name !== dca.metadata.name) {
+    deps.memory.delete(key);
     condition({
       type: 'AbleToScale',
       status: 'False',
-      reason: dc === undefined ? 'ClusterNotFound' : 'NoComputeNodes',
+      reason: 'ClusterAlreadyScaled',
+      message: `DorisClusterAutoscaler ${first.metadata.name} already scales cluster ${spec.clusterRef.name}; this one does nothing`,
+    });
+    await write({});
+    return done;
+  }
+  const cn = dc?.spec?.cn as { replicas?: number } | undefined;
+  if (dc === undefined || cn === undefined || dc.metadata.deletionTimestamp !== undefined) {
+    condition({
+      type: 'AbleToScale',
+      status: 'False',
+      reason:
+        dc === undefined || dc.metadata.deletionTimestamp !== undefined
+          ? 'ClusterNotFound'
+          : 'NoComputeNodes',
       message:
-        dc === undefined
-          ? `DorisCluster ${namespace}/${spec.clusterRef.name} does not exist`
+        dc === undefined || dc.metadata.deletionTimestamp !== undefined
+          ? `DorisCluster ${namespace}/${spec.clusterRef.name} does not exist (or is being deleted)`
           : `DorisCluster ${spec.clusterRef.name} has no spec.cn: add compute nodes to autoscale them`,
     });
     await write({});
     return done;
   }
   const current = cn.replicas ?? 1;
+  if (current === 0) {
+    // As a HorizontalPodAutoscaler with a target at zero: autoscaling is off until it is raised.
+    deps.memory.delete(key);
+    condition({
+      type: 'AbleToScale',
+      status: 'False',
+      reason: 'ScalingDisabled',
+      message: 'spec.cn.replicas is 0: autoscaling is off until it is raised',
+    });
+    await write({ currentReplicas: 0, desiredReplicas: 0 });
+    return done;
+  }
 
   let memory = deps.memory.get(key);
   if (memory === undefined || memory.uid !== dca.metadata.uid || memory.source !== spec.metricsSource.type) {
@@ -189,8 +261,12 @@ export async function reconcileAutoscaler(deps: AutoscalerDeps, ctx: ReconcileCo
   const keep = now - memoryMs(spec);
   memory.recommendations = memory.recommendations.filter((r) => r.at > keep);
   memory.events = memory.events.filter((e) => e.at > keep);
+  // The later of status and memory: a status write lost after a scale must not lose the cool-down.
   const lastScaleAt =
-    typeof previous.lastScaleTime === 'string' ? Date.parse(previous.lastScaleTime) : undefined;
+    Math.max(
+      typeof previous.lastScaleTime === 'string' ? Date.parse(previous.lastScaleTime) : 0,
+      memory.lastScaleAt ?? 0,
+    ) || undefined;
   const decision = decide({
     spec,
     current,
@@ -201,7 +277,9 @@ export async function reconcileAutoscaler(deps: AutoscalerDeps, ctx: ReconcileCo
     ...(lastScaleAt === undefined ? {} : { lastScaleAt }),
     now,
   });
-  if (!decision.noMetrics) memory.recommendations.push({ at: now, replicas: decision.proposal });
+  // As HPA: a pass where some metric could not be read recommends nothing.
+  if (readings.every((r) => !('error' in r)))
+    memory.recommendations.push({ at: now, replicas: decision.proposal });
 
   reportMetrics(condition, readings, decision, spec);
   const busy = decision.desired === current ? undefined : clusterBusy(dc);
@@ -209,6 +287,7 @@ export async function reconcileAutoscaler(deps: AutoscalerDeps, ctx: ReconcileCo
   if (decision.desired !== current && busy === undefined) {
     await setComputeReplicas(deps, dc, decision.desired);
     memory.events.push({ at: now, delta: decision.desired - current });
+    memory.lastScaleAt = now;
     lastScaleTime = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
     await manager.events.record(
       dca,
@@ -369,18 +448,7 @@ function reportMetrics(
 
 /** spec.cn.replicas under the autoscaler's own field manager (server-side apply, taking the field over). */
 async function setComputeReplicas(deps: AutoscalerDeps, dc: DorisCluster, replicas: number): Promise<void> {
-  await deps.manager.client.request({
-    method: 'PATCH',
-    path: objectPath(dorisClusterKind.resource, dc.metadata.namespace, dc.metadata.name),
-    contentType: contentTypes.apply,
-    query: { fieldManager: AUTOSCALER_FIELD_MANAGER, force: true },
-    body: {
-      apiVersion: dorisClusterKind.apiVersion,
-      kind: 'DorisCluster',
-      metadata: { name: dc.metadata.name, namespace: dc.metadata.namespace },
-      spec: { cn: { replicas } },
-    },
-  });
+  await applyToCluster(deps, dc, AUTOSCALER_FIELD_MANAGER, { cn: { replicas } });
 }
 
 /**
@@ -398,6 +466,7 @@ async function storageStep(
   wroteReplicas: boolean,
 ): Promise<{ reports: DirReport[]; grownAt?: string }> {
   const { manager } = deps;
+  const previousStorage = (dca.status as AutoscalerStatus | undefined)?.storage;
   let clusterSpec: ResolvedDorisClusterSpec;
   try {
     clusterSpec = withDefaults(dc.spec as DorisClusterSpec);
@@ -408,7 +477,12 @@ async function storageStep(
   const claims = manager.cache.list<KubeObject>(builtin.PersistentVolumeClaim, namespace);
   const dirs: DirFacts[] = clusterSpec.be.storage.dataDirs.map((d) => {
     const prefix = `data-${d.name}-${dc.metadata.name}-be-`;
-    const own = claims.filter((c) => c.metadata.name.startsWith(prefix));
+    const own = claims.filter(
+      (c) =>
+        c.metadata.labels?.['app.kubernetes.io/instance'] === dc.metadata.name &&
+        c.metadata.name.startsWith(prefix) &&
+        /^\d+$/.test(c.metadata.name.slice(prefix.length)),
+    );
     const className = d.storageClassName ?? own[0]?.spec?.storageClassName;
     const sc =
       className === undefined ? undefined : manager.cache.get(builtin.StorageClass, undefined, className);
@@ -423,33 +497,30 @@ async function storageStep(
   });
   const usage = await readUsage(bes, deps.cost);
   const plan = planStorage(rule, dirs, usage, memory.aboveSince, now);
-  for (const w of plan.warnings) await manager.events.record(dca, 'Warning', w.reason, 'GrowStorage', w.note);
+  // A warning when a directory gets stuck, not at every pass (its note quotes the fill level).
+  const before = new Map((previousStorage ?? []).map((d) => [d.dataDir, d.state]));
+  for (const w of plan.warnings)
+    if (before.get(w.dataDir) !== plan.reports.find((r) => r.dataDir === w.dataDir)?.state)
+      await manager.events.record(dca, 'Warning', w.reason, 'GrowStorage', w.note);
   if (plan.grow === undefined || wroteReplicas || clusterBusy(dc) !== undefined) {
     if (plan.grow !== undefined) memory.aboveSince.set(plan.grow.dataDir, now - rule.forSeconds * 1000);
     return { reports: plan.reports };
   }
-  await manager.client.request({
-    method: 'PATCH',
-    path: objectPath(dorisClusterKind.resource, namespace, dc.metadata.name),
-    contentType: contentTypes.apply,
-    query: { fieldManager: AUTOSCALER_FIELD_MANAGER, force: true },
-    body: {
-      apiVersion: dorisClusterKind.apiVersion,
-      kind: 'DorisCluster',
-      metadata: { name: dc.metadata.name, namespace },
-      spec: { be: { storage: { dataDirs: [{ name: plan.grow.dataDir, size: plan.grow.to }] } } },
-    },
+  await applyToCluster(deps, dc, STORAGE_FIELD_MANAGER, {
+    be: { storage: { dataDirs: [{ name: plan.grow.dataDir, size: plan.grow.to }] } },
   });
   await manager.events.record(dca, 'Normal', 'StorageGrown', 'GrowStorage', plan.grow.note);
   return { reports: plan.reports, grownAt: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z') };
 }
 
-/** Equal but for metric values within `band` (a share of their target) and the reason that quotes them. */
+/** Equal but for metric values within `band` (a share of their target) and the texts that quote them. */
 export function materiallySame(before: AutoscalerStatus, after: AutoscalerStatus, band: number): boolean {
+  // Condition messages quote the values too; their type, status and reason are what changed or not.
   const strip = (s: AutoscalerStatus) => ({
     ...s,
     reason: undefined,
     currentMetrics: s.currentMetrics?.map((m) => ({ ...m, current: undefined })),
+    conditions: s.conditions?.map((c) => ({ ...c, message: undefined })),
   });
   if (stableJson(strip(before)) !== stableJson(strip(after))) return false;
   const old = new Map((before.currentMetrics ?? []).map((m) => [m.type, m]));

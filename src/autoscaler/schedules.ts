@@ -27,19 +27,38 @@ export function cronProblem(expression: string, timeZone: string): string | unde
   }
 }
 
-/** The last time `expression` fired at or before `now` (ms), or undefined when it never did within a year. */
+/**
+ * The last time `expression` fired at or before `now` (ms), or undefined when it never did within a
+ * year. prev() is walked forward with next(): across a spring-forward change prev() can skip a
+ * firing that next() gives (a local time in the skipped hour moves to after it).
+ */
 function lastFiring(expression: string, timeZone: string, now: number): number | undefined {
+  let last: number | undefined;
   try {
-    // prev() gives the firing strictly before currentDate; a firing at `now` itself counts.
-    const it = CronExpressionParser.parse(expression, {
+    last = CronExpressionParser.parse(expression, {
       tz: timeZone,
       currentDate: new Date(now + 1),
       startDate: new Date(now - 366 * 24 * 3600_000),
-    });
-    return it.prev().getTime();
+    })
+      .prev()
+      .getTime();
   } catch {
-    return undefined;
+    last = undefined;
   }
+  try {
+    const it = CronExpressionParser.parse(expression, {
+      tz: timeZone,
+      currentDate: new Date(last ?? now - 26 * 3600_000),
+    });
+    for (let i = 0; i < 100; i++) {
+      const t = it.next().getTime();
+      if (t > now) break;
+      last = t;
+    }
+  } catch {
+    // no firing after `last`
+  }
+  return last;
 }
 
 export function isOpen(s: Schedule, now: number): boolean {

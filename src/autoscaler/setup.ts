@@ -16,7 +16,14 @@ import { type AutoscalerDeps, type Memory, reconcileAutoscaler } from './reconci
 function clusterGate(c: KubeObject): string {
   const s = c.status ?? {};
   const ready = (s.conditions ?? []).find((x: { type: string }) => x.type === 'Ready');
-  return [c.metadata.generation, s.observedGeneration, s.phase, s.operation?.type, ready?.status].join('|');
+  return [
+    c.metadata.generation,
+    s.observedGeneration,
+    s.phase,
+    s.operation?.type,
+    ready?.status,
+    ready?.reason,
+  ].join('|');
 }
 
 /** Maps an object only when `signature` of it changed since last seen (forgetting deleted ones). */

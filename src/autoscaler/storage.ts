@@ -44,7 +44,7 @@ export interface StoragePlan {
     readonly to: string;
     readonly note: string;
   };
-  readonly warnings: { readonly reason: string; readonly note: string }[];
+  readonly warnings: { readonly dataDir: string; readonly reason: string; readonly note: string }[];
 }
 
 const GI = 1024 ** 3;
@@ -67,7 +67,7 @@ export function planStorage(
   now: number,
 ): StoragePlan {
   const reports: DirReport[] = [];
-  const warnings: { reason: string; note: string }[] = [];
+  const warnings: { dataDir: string; reason: string; note: string }[] = [];
   let grow: StoragePlan['grow'];
   for (const d of dirs) {
     const field = `spec.be.storage.dataDirs[${d.name}].size`;
@@ -94,12 +94,14 @@ export function planStorage(
     } else if ((parseQuantity(d.size) ?? 0) >= (parseQuantity(rule.maxSize) ?? 0)) {
       reports.push(state('AtLimit'));
       warnings.push({
+        dataDir: d.name,
         reason: 'StorageAtLimit',
         note: `${field}: data directory ${d.name} is ${usedPercent}% full on ${u.pod} and already at maxSize ${rule.maxSize}: add BEs or raise storage.be.maxSize`,
       });
     } else if (!d.expandable) {
       reports.push(state('NotExpandable'));
       warnings.push({
+        dataDir: d.name,
         reason: 'StorageNotExpandable',
         note: `${field}: data directory ${d.name} is ${usedPercent}% full on ${u.pod}, but its storage class does not allow volume expansion: add BEs or move to an expandable class`,
       });

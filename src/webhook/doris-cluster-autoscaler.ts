@@ -67,6 +67,11 @@ export function validateDorisClusterAutoscaler(input: AdmissionInput, facts: Aut
     if (s.minReplicas !== undefined && s.minReplicas > spec.maxReplicas)
       c.warn(`${path}.minReplicas`, `above maxReplicas: the window holds ${spec.maxReplicas} compute nodes`);
   }
+  if (spec.storage?.be !== undefined && spec.storage.be.usedPercent >= 90)
+    c.warn(
+      'spec.storage.be.usedPercent',
+      'at 90 % and above Doris refuses loads on a directory (storage_flood_stage_usage_percent, default 90): growth would come too late',
+    );
   if (spec.metricsSource.type === 'Direct' && spec.metricsSource.prometheus !== undefined)
     c.warn('spec.metricsSource.prometheus', 'ignored: metricsSource.type is Direct');
   if (facts.cluster !== 'unknown') {

@@ -132,9 +132,9 @@ const behaviorSchema = z
       .int()
       .min(0)
       .max(3600)
-      .default(60)
+      .default(0)
       .describe(
-        'No further change for this long after one was made (default 60): new compute nodes join and take load first.',
+        'No further change for this long after one was made (default 0, as HPA: the stabilization windows already damp changes).',
       ),
   })
   .describe('How fast the autoscaler moves, with HorizontalPodAutoscaler semantics.');
@@ -254,6 +254,13 @@ export const autoscalerSpecSchema = cel(
                   .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/)
                   .max(1024)
                   .describe('Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090.'),
+                rateWindow: z
+                  .string()
+                  .regex(/^[1-9][0-9]*[smh]$/)
+                  .default('1m')
+                  .describe(
+                    'Range of rate() over the CPU counters (default 1m): at least four scrape intervals.',
+                  ),
                 labels: z
                   .object({
                     namespace: z

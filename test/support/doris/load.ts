@@ -71,6 +71,7 @@ export class Meter {
   /** Jiffies per mode, for one core (all cores run the same). */
   readonly cpuPerCore: Record<string, number> = Object.fromEntries(CPU_MODES.map((m) => [m, 0]));
   private last = Date.now();
+  private calc: { at: number; queries: number; qps: number } | undefined;
 
   constructor() {
     // A machine that has been up a while, so counters do not start at zero.
@@ -88,6 +89,23 @@ export class Meter {
   set(load: Partial<Load>, now = Date.now()): void {
     this.advance(now);
     this.own = { ...this.own, ...load };
+  }
+
+  /**
+   * `doris_fe_qps` as the FE's MetricCalculator sets it: every `periodMs` (15 s, a fixed-rate
+   * timer), the queries counted since its previous run divided by `(elapsed seconds, rounded
+   * down) + 1`, so a steady load reads 15/16 of itself and a change shows up to 15 s late
+   * (fe/fe-core/.../metric/MetricCalculator.java `update`, MetricRepo.java L513, 2.1 and 3.0).
+   */
+  calculatedQps(periodMs: number, now = Date.now()): number {
+    this.advance(now);
+    if (this.calc === undefined) this.calc = { at: now, queries: this.queryTotal, qps: 0 };
+    else if (now - this.calc.at >= periodMs) {
+      const interval = Math.floor((now - this.calc.at) / 1000) + 1;
+      const qps = Math.max(0, (this.queryTotal - this.calc.queries) / interval);
+      this.calc = { at: now, queries: this.queryTotal, qps };
+    }
+    return this.calc.qps;
   }
 
   /** A statement really executed through the MySQL port. */

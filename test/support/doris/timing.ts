@@ -36,6 +36,11 @@ export interface Timing {
    * takes 0 (`check_wal_queue_timeout_threshold`, 180 s: GroupCommitManager.getWalQueueSize).
    */
   readonly walCheckTimeoutMs: number;
+  /**
+   * The FE's MetricCalculator period, which sets `doris_fe_qps` (hard-coded 15 s in MetricRepo;
+   * the same in fast timing, since the gauge's lag is what an autoscaler must live with).
+   */
+  readonly metricCalculatorMs: number;
 }
 
 export const realTiming: Timing = {
@@ -53,6 +58,7 @@ export const realTiming: Timing = {
   repairDelayMs: 120_000,
   electionMs: 30_000,
   walCheckTimeoutMs: 180_000,
+  metricCalculatorMs: 15_000,
 };
 
 /** Settings for tests: a tick of 100 ms, entrypoint waits of about a second. */
@@ -73,4 +79,5 @@ export const fastTiming: Timing = {
   repairDelayMs: 5000,
   electionMs: 500,
   walCheckTimeoutMs: 2000,
+  metricCalculatorMs: 15_000,
 };
