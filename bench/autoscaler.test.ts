@@ -19,7 +19,8 @@ test('the autoscaler benchmark runs: out on a load step, in after the window, it
     restMs: 3000,
   });
   assert.ok(f.scaleOutAliveS > 0, `scaled out: ${f.scaleOutAliveS} s`);
-  assert.ok(f.scaleInDecisionS >= 5, `scale-in after the 5 s window: ${f.scaleInDecisionS} s`);
+  // The window counts from the last high recommendation, up to one sync period before the drop.
+  assert.ok(f.scaleInDecisionS >= 4, `scale-in after the 5 s window: ${f.scaleInDecisionS} s`);
   assert.ok(f.perMinute.metricReads > 0, 'the autoscaler read metrics at rest');
   assert.equal(f.perMinute.apiWrites, 0, 'and wrote nothing');
 });

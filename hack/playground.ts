@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { dorisClusterKind } from '../src/api/v1alpha1/index.ts';
-import { setupClusterController } from '../src/cluster/setup.ts';
+import { controllers } from '../src/controllers.ts';
 import { builtin, collectionPath, objectPath } from '../src/kube/resources.ts';
 import { RestClient } from '../src/kube/rest.ts';
 import { createLogger } from '../src/runtime/log.ts';
@@ -80,7 +80,7 @@ const manager = new Manager({
   logger: createLogger('warn'),
   identity: 'playground',
 });
-setupClusterController(manager);
+for (const setup of controllers) setup(manager);
 await manager.start();
 
 await client.request({

@@ -12,6 +12,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../support/env.ts';
 import { repoRoot, run, toYamlStream } from './tools.ts';
 
@@ -47,7 +48,8 @@ test('npm start without a cluster: playground up, sample Ready behind the webhoo
   delete env.KUBECONFIG;
   delete env.KUBERNETES_SERVICE_HOST;
   // Through npm itself, as users run it: npm must hand SIGTERM on to the playground.
-  const child = spawn('npm', ['start', '--silent'], { env, cwd: repoRoot });
+  // Its own process group: a failed test stops the playground under npm too, not only npm.
+  const child = spawn('npm', ['start', '--silent'], { env, cwd: repoRoot, detached: true });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     output += d;
@@ -56,8 +58,11 @@ test('npm start without a cluster: playground up, sample Ready behind the webhoo
     output += d;
   });
   const exited = new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+  t.after(async () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    process.kill(-child.pid, 'SIGTERM');
+    const gone = await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)]);
+    if (!gone) process.kill(-child.pid, 'SIGKILL');
   });
 
   await eventually(
@@ -160,7 +165,10 @@ test('npm start without a cluster: playground up, sample Ready behind the webhoo
       return r.stdout === '2/True' || r.stdout.startsWith('4/');
     },
     { timeoutMs: 60_000, intervalMs: 2000, what: 'the autoscaler sample to follow doris-production' },
-  );
+  ).catch(async (err: Error) => {
+    const dca = await kubectl(['get', 'dca', '-n', 'doris', '-o', 'yaml']);
+    throw new Error(`${err.message}\n${dca.stdout}${dca.stderr}\n${output.slice(-3000)}`);
+  });
 
   child.kill('SIGTERM');
   assert.equal(await exited, 0, output.slice(-3000));

@@ -2,11 +2,15 @@
  * The DorisCluster scenario run against an install: create (through the webhook, with kubectl as a
  * user would), Ready, then scale out, grow a claim and add a BE data directory (StatefulSet
  * replaced, members rolled onto it), Ready again, and a DorisInitializer with a user and a script
- * from a ConfigMap applied to it. These steps make the operator use every right the chart
+ * from a ConfigMap applied to it, and a DorisClusterAutoscaler holding its compute nodes. These steps make the operator use every right the chart
  * grants it, so a missing rule shows as a refusal and a needless one as an unused rule.
  */
 import assert from 'node:assert/strict';
-import { dorisClusterKind, dorisInitializerKind } from '../../src/api/v1alpha1/index.ts';
+import {
+  dorisClusterAutoscalerKind,
+  dorisClusterKind,
+  dorisInitializerKind,
+} from '../../src/api/v1alpha1/index.ts';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
 import { getCluster, waitReady } from '../cluster/support.ts';
@@ -125,6 +129,8 @@ export async function runScenario(
   });
   const changed = await patchCluster(namespace, name, {
     fe: { storage: { meta: { size: '2Gi', storageClassName: 'standard' } } },
+    // A compute node, for the autoscaler below.
+    cn: { replicas: 1 },
     // A new data directory: the StatefulSet is replaced (its pods orphaned) and the BEs roll onto it.
     be: {
       replicas: 2,
@@ -198,5 +204,31 @@ export async function runScenario(
       return di.status?.phase === 'Ready' ? di : false;
     },
     { timeoutMs: 60_000, what: `the DorisInitializer of ${namespace}/${name} to be Ready` },
+  );
+
+  // A DorisClusterAutoscaler holding at least 2 compute nodes: it writes spec.cn.replicas and its status.
+  await applyAsUser(namespace, {
+    apiVersion: dorisClusterAutoscalerKind.apiVersion,
+    kind: 'DorisClusterAutoscaler',
+    metadata: { name, labels },
+    spec: {
+      clusterRef: { name },
+      minReplicas: 2,
+      maxReplicas: 2,
+      metrics: [{ type: 'CPU', averageUtilization: 60 }],
+      syncPeriodSeconds: 1,
+    },
+  });
+  await eventually(
+    async () => {
+      const dca = await client.request<KubeObject>({
+        method: 'GET',
+        path: objectPath(dorisClusterAutoscalerKind.resource, namespace, name),
+      });
+      const cn = ((await getCluster(namespace, name)).spec?.cn as { replicas?: number } | undefined)
+        ?.replicas;
+      return cn === 2 && dca.status?.currentReplicas === 2 ? dca : false;
+    },
+    { timeoutMs: 60_000, what: `the autoscaler of ${namespace}/${name} to hold 2 compute nodes` },
   );
 }
