@@ -1,0 +1,89 @@
+/**
+ * The autoscaler at Doris' own pace: heartbeats every 10 s (a compute node is alive only from the
+ * first one after its start), processes taking 15 s to start, the FE's qps gauge refreshed every
+ * 15 s, and the autoscaler's default 15 s sync. Compute nodes that are still starting count as
+ * idle, so a load step adds what the load needs and no more while the new nodes come up.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createCluster, getCluster, waitReady } from '../cluster/support.ts';
+import {
+  eventually,
+  newNamespace,
+  type PrivateEnvironment,
+  privateEnvironment,
+  simulator,
+} from '../support/env.ts';
+import {
+  autoscalerEvents,
+  conditionOf,
+  createAutoscaler,
+  getAutoscaler,
+  startAutoscalingOperator,
+} from './support.ts';
+
+let env: PrivateEnvironment;
+before(async () => {
+  env = await privateEnvironment({ tickMs: 10_000, processStartMs: 15_000 });
+});
+after(() => env.stop());
+
+test('a load step at Doris pace: two compute nodes added, no overshoot while they start and join', async (t) => {
+  const ns = await newNamespace(t, 'dca-pace');
+  await startAutoscalingOperator(t, ns);
+  await createCluster(ns, 'doris', {
+    version: '2.1.8',
+    fe: { replicas: 1 },
+    be: { replicas: 1 },
+    cn: { replicas: 1 },
+  });
+  await waitReady(ns, 'doris', 300_000);
+  await createAutoscaler(ns, 'scaler', {
+    clusterRef: { name: 'doris' },
+    maxReplicas: 6,
+    metrics: [{ type: 'CPU', averageUtilization: 60 }],
+  });
+  const sim = await simulator();
+  // Two reads 15 s apart before CPU is known.
+  await eventually(
+    async () =>
+      conditionOf(await getAutoscaler(ns, 'scaler'), 'ScalingActive')?.reason === 'ValidMetricFound',
+    { timeoutMs: 60_000, intervalMs: 1000, what: 'CPU read twice' },
+  );
+
+  // 100 queries/s of 60 ms: 6 cores of work on 4-core compute nodes -> 3 of them at 50 %.
+  const step = Date.now();
+  await sim.setWorkload(`${ns}/doris-fe`, { qps: 100, cpuMsPerQuery: 60 });
+  let most = 1;
+  const alive = async () =>
+    ((await sim.cluster(`${ns}/doris-fe`))?.backends ?? []).filter(
+      (b) => b.nodeRole === 'computation' && b.alive,
+    ).length;
+  await eventually(
+    async () => {
+      const replicas =
+        ((await getCluster(ns, 'doris')).spec?.cn as { replicas?: number } | undefined)?.replicas ?? 0;
+      most = Math.max(most, replicas);
+      return replicas === 3 && (await alive()) === 3;
+    },
+    { timeoutMs: 300_000, intervalMs: 500, what: 'three compute nodes alive in Doris' },
+  );
+  t.diagnostic(
+    `load step to three compute nodes alive at Doris pace: ${((Date.now() - step) / 1000).toFixed(1)} s`,
+  );
+  // Two more sync periods with everything joined: still 3.
+  const settled = Date.now();
+  while (Date.now() - settled < 35_000) {
+    const replicas =
+      ((await getCluster(ns, 'doris')).spec?.cn as { replicas?: number } | undefined)?.replicas ?? 0;
+    most = Math.max(most, replicas);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.equal(most, 3, 'never more than the load needs');
+  const rescales = (await autoscalerEvents(ns, 'scaler')).filter((e) => e.reason === 'SuccessfulRescale');
+  assert.deepEqual(
+    rescales.map((e) => /New size: (\d+)/.exec(e.note)?.[1]),
+    ['2', '3'],
+    'one node, then the next once the first took its share',
+  );
+});
