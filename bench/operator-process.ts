@@ -118,7 +118,12 @@ export class OperatorProcess {
         (r) => r.ok,
         () => false,
       );
-      if (ok) return op;
+      if (ok) {
+        // Ready once every cache listed; each informer opens its watch right after its list, so
+        // the last watches are sent just after: measurements of rest start once they are.
+        await sleep(1000);
+        return op;
+      }
       if (i > 300) throw new Error(`the operator did not become ready; log: ${logPath}`);
       await sleep(100);
     }

@@ -255,3 +255,48 @@ test('metrics that cannot be read change nothing, and the condition says why; an
     `no compute node added during the upgrade (${feRestart}, ${cn1})`,
   );
 });
+
+test('while Doris cannot be reached the autoscaler changes nothing (S3), and scales once it can', async (t) => {
+  const ns = await newNamespace(t, 'dca-unknown');
+  await startAutoscalingOperator(t, ns);
+  const sim = await simulator();
+  await createCluster(ns, 'doris', {
+    version: '2.1.8',
+    fe: { replicas: 1 },
+    be: { replicas: 1 },
+    cn: { replicas: 1 },
+  });
+  await waitReady(ns, 'doris', 120_000);
+  // The only FE cut off: the operator cannot read Doris; the compute node still answers /metrics.
+  await sim.setReachable(`${ns}/doris-fe-0`, false);
+  await eventually(
+    async () =>
+      (await getCluster(ns, 'doris')).status?.conditions?.find((c) => c.type === 'Ready')?.reason ===
+      'DorisUnreachable',
+    { timeoutMs: 90_000, intervalMs: 500, what: 'the cluster to report Doris unreachable' },
+  );
+  await createAutoscaler(ns, 'scaler', {
+    clusterRef: { name: 'doris' },
+    // At least 2: a change is due whatever the load.
+    minReplicas: 2,
+    maxReplicas: 3,
+    metrics: [{ type: 'CPU', averageUtilization: 60 }],
+    syncPeriodSeconds: 1,
+  });
+  const held = await eventually(
+    async () => {
+      const able = conditionOf(await getAutoscaler(ns, 'scaler'), 'AbleToScale');
+      return able?.reason === 'DorisUnknown' ? able : false;
+    },
+    { timeoutMs: 30_000, intervalMs: 200, what: 'the scale held while Doris is unknown' },
+  );
+  assert.equal(held.status, 'False');
+  assert.match(held.message, /waiting to scale to 2/);
+  await sleep(3000);
+  assert.equal(await cnReplicas(ns), 1, 'nothing changed while Doris was unknown');
+  await sim.setReachable(`${ns}/doris-fe-0`, true);
+  await eventually(async () => (await cnReplicas(ns)) > 1, {
+    timeoutMs: 90_000,
+    what: 'scaled once Doris is known',
+  });
+});

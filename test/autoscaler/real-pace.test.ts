@@ -44,6 +44,17 @@ test('a load step at Doris pace: two compute nodes added, no overshoot while the
     metrics: [{ type: 'CPU', averageUtilization: 60 }],
   });
   const sim = await simulator();
+  t.after(async () => {
+    const dca = await getAutoscaler(ns, 'scaler').catch(() => undefined);
+    const dc = await getCluster(ns, 'doris').catch(() => undefined);
+    t.diagnostic(`autoscaler: ${JSON.stringify(dca?.status)}`);
+    t.diagnostic(
+      `cluster: ${JSON.stringify({ spec: dc?.spec?.cn, phase: dc?.status?.phase, cn: dc?.status?.cn, op: dc?.status?.operation, conditions: dc?.status?.conditions })}`,
+    );
+    t.diagnostic(
+      `doris: ${JSON.stringify((await sim.cluster(`${ns}/doris-fe`))?.backends.map((b) => [b.host.split('.')[0], b.alive, b.nodeRole]))}`,
+    );
+  });
   // Two reads 15 s apart before CPU is known.
   await eventually(
     async () =>
@@ -64,7 +75,8 @@ test('a load step at Doris pace: two compute nodes added, no overshoot while the
       const replicas =
         ((await getCluster(ns, 'doris')).spec?.cn as { replicas?: number } | undefined)?.replicas ?? 0;
       most = Math.max(most, replicas);
-      return replicas === 3 && (await alive()) === 3;
+      // At least 3: an overshoot fails below with what happened, not as a timeout here.
+      return replicas >= 3 && (await alive()) >= 3;
     },
     { timeoutMs: 300_000, intervalMs: 500, what: 'three compute nodes alive in Doris' },
   );
