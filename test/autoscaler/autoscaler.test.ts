@@ -9,43 +9,24 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dorisClusterAutoscalerKind } from '../../src/api/v1alpha1/index.ts';
 import { objectPath } from '../../src/kube/resources.ts';
-import {
-  createCluster,
-  getCluster,
-  logMark,
-  namespaceLog,
-  patchSpec,
-  waitReady,
-} from '../cluster/support.ts';
+import { getCluster, logMark, namespaceLog, patchSpec } from '../cluster/support.ts';
 import { eventually, newNamespace, simulator, testEnv } from '../support/env.ts';
 import {
+  aliveComputeNodes,
   autoscalerEvents,
+  cnReplicas,
   conditionOf,
   createAutoscaler,
   getAutoscaler,
+  readyComputeCluster,
   startAutoscalingOperator,
 } from './support.ts';
-
-const cnReplicas = async (ns: string) =>
-  ((await getCluster(ns, 'doris')).spec?.cn as { replicas: number } | undefined)?.replicas ?? 0;
-
-/** Compute nodes Doris reports alive and serving. */
-async function aliveComputeNodes(ns: string): Promise<number> {
-  const c = await (await simulator()).cluster(`${ns}/doris-fe`);
-  return (c?.backends ?? []).filter((b) => b.nodeRole === 'computation' && b.alive).length;
-}
 
 test('load up: compute nodes added at once; load down: removed after the window, drained before DROPP; no flapping', async (t) => {
   const ns = await newNamespace(t, 'dca-load');
   await startAutoscalingOperator(t, ns);
   const sim = await simulator();
-  await createCluster(ns, 'doris', {
-    version: '2.1.8',
-    fe: { replicas: 1 },
-    be: { replicas: 1 },
-    cn: { replicas: 1 },
-  });
-  await waitReady(ns, 'doris', 120_000);
+  await readyComputeCluster(ns);
   await createAutoscaler(ns, 'scaler', {
     clusterRef: { name: 'doris' },
     minReplicas: 1,
@@ -133,13 +114,7 @@ test('load up: compute nodes added at once; load down: removed after the window,
 test('a schedule raises the minimum at its start and releases it at its end', async (t) => {
   const ns = await newNamespace(t, 'dca-schedule');
   await startAutoscalingOperator(t, ns);
-  await createCluster(ns, 'doris', {
-    version: '2.1.8',
-    fe: { replicas: 1 },
-    be: { replicas: 1 },
-    cn: { replicas: 1 },
-  });
-  await waitReady(ns, 'doris', 120_000);
+  await readyComputeCluster(ns);
   // A window opening in 6 s and closing 14 s later, written as cron with seconds in UTC.
   const cron = (ms: number) => {
     const d = new Date(ms);
@@ -180,13 +155,7 @@ test('metrics that cannot be read change nothing, and the condition says why; an
   const ns = await newNamespace(t, 'dca-wait');
   await startAutoscalingOperator(t, ns);
   const sim = await simulator();
-  await createCluster(ns, 'doris', {
-    version: '2.1.8',
-    fe: { replicas: 1 },
-    be: { replicas: 1 },
-    cn: { replicas: 1 },
-  });
-  await waitReady(ns, 'doris', 120_000);
+  await readyComputeCluster(ns);
   const key = `${ns}/doris-fe`;
   await sim.setWorkload(key, { qps: 200, cpuMsPerQuery: 60 });
 
@@ -260,13 +229,7 @@ test('while Doris cannot be reached the autoscaler changes nothing (S3), and sca
   const ns = await newNamespace(t, 'dca-unknown');
   await startAutoscalingOperator(t, ns);
   const sim = await simulator();
-  await createCluster(ns, 'doris', {
-    version: '2.1.8',
-    fe: { replicas: 1 },
-    be: { replicas: 1 },
-    cn: { replicas: 1 },
-  });
-  await waitReady(ns, 'doris', 120_000);
+  await readyComputeCluster(ns);
   // The only FE cut off: the operator cannot read Doris; the compute node still answers /metrics.
   await sim.setReachable(`${ns}/doris-fe-0`, false);
   await eventually(

@@ -7,10 +7,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { autoscalerSpecSchema, metricTypes } from '../../src/api/v1alpha1/index.ts';
 import { promQueries } from '../../src/autoscaler/readings.ts';
-import { createCluster, getCluster, waitReady } from '../cluster/support.ts';
+import { getCluster } from '../cluster/support.ts';
 import { eventually, newNamespace, simulator } from '../support/env.ts';
 import { dorisPodScrape, startPrometheus } from '../support/prometheus.ts';
-import { conditionOf, createAutoscaler, getAutoscaler, startAutoscalingOperator } from './support.ts';
+import {
+  conditionOf,
+  createAutoscaler,
+  getAutoscaler,
+  readyComputeCluster,
+  startAutoscalingOperator,
+} from './support.ts';
 
 async function query(url: string, promql: string): Promise<number | undefined> {
   const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
@@ -22,13 +28,7 @@ async function query(url: string, promql: string): Promise<number | undefined> {
 test('metrics from a real Prometheus: every query answers, and a load step scales compute nodes out', async (t) => {
   const ns = await newNamespace(t, 'dca-prom');
   await startAutoscalingOperator(t, ns);
-  await createCluster(ns, 'doris', {
-    version: '2.1.8',
-    fe: { replicas: 1 },
-    be: { replicas: 1 },
-    cn: { replicas: 1 },
-  });
-  await waitReady(ns, 'doris', 120_000);
+  await readyComputeCluster(ns);
   const { url } = await startPrometheus(t, {
     global: { scrape_interval: '1s', evaluation_interval: '1s' },
     scrape_configs: [await dorisPodScrape(t, ns)],

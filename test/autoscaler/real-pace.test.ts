@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createCluster, getCluster, waitReady } from '../cluster/support.ts';
+import { getCluster } from '../cluster/support.ts';
 import {
   eventually,
   newNamespace,
@@ -15,10 +15,13 @@ import {
   simulator,
 } from '../support/env.ts';
 import {
+  aliveComputeNodes,
   autoscalerEvents,
+  cnReplicas,
   conditionOf,
   createAutoscaler,
   getAutoscaler,
+  readyComputeCluster,
   startAutoscalingOperator,
 } from './support.ts';
 
@@ -31,13 +34,7 @@ after(() => env.stop());
 test('a load step at Doris pace: two compute nodes added, no overshoot while they start and join', async (t) => {
   const ns = await newNamespace(t, 'dca-pace');
   await startAutoscalingOperator(t, ns);
-  await createCluster(ns, 'doris', {
-    version: '2.1.8',
-    fe: { replicas: 1 },
-    be: { replicas: 1 },
-    cn: { replicas: 1 },
-  });
-  await waitReady(ns, 'doris', 300_000);
+  await readyComputeCluster(ns, 300_000);
   await createAutoscaler(ns, 'scaler', {
     clusterRef: { name: 'doris' },
     maxReplicas: 6,
@@ -66,17 +63,12 @@ test('a load step at Doris pace: two compute nodes added, no overshoot while the
   const step = Date.now();
   await sim.setWorkload(`${ns}/doris-fe`, { qps: 100, cpuMsPerQuery: 60 });
   let most = 1;
-  const alive = async () =>
-    ((await sim.cluster(`${ns}/doris-fe`))?.backends ?? []).filter(
-      (b) => b.nodeRole === 'computation' && b.alive,
-    ).length;
   await eventually(
     async () => {
-      const replicas =
-        ((await getCluster(ns, 'doris')).spec?.cn as { replicas?: number } | undefined)?.replicas ?? 0;
+      const replicas = await cnReplicas(ns);
       most = Math.max(most, replicas);
       // At least 3: an overshoot fails below with what happened, not as a timeout here.
-      return replicas >= 3 && (await alive()) >= 3;
+      return replicas >= 3 && (await aliveComputeNodes(ns)) >= 3;
     },
     { timeoutMs: 300_000, intervalMs: 500, what: 'three compute nodes alive in Doris' },
   );

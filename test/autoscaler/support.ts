@@ -9,7 +9,8 @@ import { createLogger, silentLogger } from '../../src/runtime/log.ts';
 import { Manager } from '../../src/runtime/manager.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
 import { installCrds } from '../api/support.ts';
-import { testEnv } from '../support/env.ts';
+import { createCluster, getCluster, waitReady } from '../cluster/support.ts';
+import { simulator, testEnv } from '../support/env.ts';
 
 /** A manager running the cluster and autoscaler controllers for `namespace`; stopped after the test. */
 export async function startAutoscalingOperator(t: TestContext, namespace: string): Promise<Manager> {
@@ -74,4 +75,26 @@ export async function autoscalerEvents(
   return list.items
     .filter((e) => e.regarding?.name === name)
     .map((e) => ({ reason: e.reason, note: e.note ?? '' }));
+}
+
+/** A Ready cluster `doris` of 1 FE, 1 BE and 1 compute node (Doris 2.1.8) in `ns`. */
+export async function readyComputeCluster(ns: string, timeoutMs = 120_000): Promise<void> {
+  await createCluster(ns, 'doris', {
+    version: '2.1.8',
+    fe: { replicas: 1 },
+    be: { replicas: 1 },
+    cn: { replicas: 1 },
+  });
+  await waitReady(ns, 'doris', timeoutMs);
+}
+
+/** spec.cn.replicas of the cluster `doris`. */
+export async function cnReplicas(ns: string): Promise<number> {
+  return ((await getCluster(ns, 'doris')).spec?.cn as { replicas?: number } | undefined)?.replicas ?? 0;
+}
+
+/** Compute nodes Doris reports alive. */
+export async function aliveComputeNodes(ns: string): Promise<number> {
+  const c = await (await simulator()).cluster(`${ns}/doris-fe`);
+  return (c?.backends ?? []).filter((b) => b.nodeRole === 'computation' && b.alive).length;
 }
