@@ -14,6 +14,12 @@ test('diff then apply round-trips arbitrary JSON', () => {
   );
 });
 
+test('a key named __proto__ is a key like any other', () => {
+  const a = {};
+  const b = JSON.parse('{"__proto__": {"a": 1}}');
+  assert.deepEqual(applyPatch(a, diff(a, b)), b);
+});
+
 test('keys with / and ~ are escaped', () => {
   const ops = diff({ m: {} }, { m: { 'a/b': 1, 'c~d': 2 } });
   assert.deepEqual(ops.map((o) => o.path).sort(), ['/m/a~1b', '/m/c~0d']);

@@ -78,7 +78,13 @@ export function applyPatch<T>(doc: T, ops: readonly PatchOp[]): T {
       if (op.op === 'replace' && !Object.hasOwn(container, last)) {
         throw new Error(`nothing to replace at ${op.path}`);
       }
-      container[last] = structuredClone(op.value);
+      // An own property even for the key __proto__ (plain assignment would set the prototype).
+      Object.defineProperty(container, last, {
+        value: structuredClone(op.value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
   return root.value as T;
