@@ -22,3 +22,4 @@ fi
 
 bash hack/testbin.sh >/dev/null
 bash hack/helm.sh >/dev/null
+bash hack/prometheus.sh >/dev/null

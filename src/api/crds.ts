@@ -7,11 +7,13 @@ import type { CustomResourceDefinition, Kind } from './schema/kind.ts';
 import { dorisClusterKind } from './v1alpha1/doris-cluster.ts';
 import { dorisClusterAutoscalerKind } from './v1alpha1/doris-cluster-autoscaler.ts';
 import { dorisInitializerKind } from './v1alpha1/doris-initializer.ts';
+import { dorisMonitorKind } from './v1alpha1/doris-monitor.ts';
 
 export const kinds: readonly Kind<z.ZodType, z.ZodType>[] = [
   dorisClusterKind,
   dorisInitializerKind,
   dorisClusterAutoscalerKind,
+  dorisMonitorKind,
 ];
 
 export function allCrds(): CustomResourceDefinition[] {

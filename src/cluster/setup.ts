@@ -7,6 +7,7 @@ import { byLabel } from '../runtime/manager.ts';
 import { StepBackoff } from './failure.ts';
 import { labelKeys } from './names.ts';
 import { KeptConnections } from './observe.ts';
+import { registerOperationMetrics } from './operation-metrics.ts';
 import { type ClusterDeps, reconcileCluster } from './reconcile.ts';
 import { nodeGone } from './stranded.ts';
 
@@ -76,6 +77,7 @@ export function setupClusterController(manager: Manager, opts: ClusterController
             .flatMap(byLabel(labelKeys.cluster)),
     )
     .complete((ctx) => reconcileCluster(deps, ctx));
+  registerOperationMetrics(manager);
   // The Secrets each cluster names (auth, root, its own): watched as metadata, their data read on change.
   deps.secrets = manager.namedWatches(builtin.Secret, (owners) => {
     for (const key of owners) controller.queue.add(key);

@@ -35,6 +35,15 @@ export {
   privilegeNames,
   type ResolvedInitializerSpec,
 } from './doris-initializer.ts';
+export {
+  type DorisMonitor,
+  dorisMonitorKind,
+  type MonitorSpec,
+  type MonitorStatus,
+  monitorImages,
+  monitorSpecSchema,
+  type ResolvedMonitorSpec,
+} from './doris-monitor.ts';
 export { durationMs } from './failover.ts';
 export { apiVersion, category, group, version } from './group.ts';
 export {
