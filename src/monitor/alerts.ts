@@ -214,7 +214,7 @@ export function alertRules(alerts: ResolvedMonitorSpec['alerts']): RuleGroup[] {
     {
       alert: 'DorisOperationStuck',
       expr:
-        `doris_operator_cluster_operation_step_seconds > on (${by}) ` +
+        `doris_operator_cluster_operation_step_seconds > on (${by}) group_left ` +
         'doris_operator_cluster_operation_step_timeout_seconds',
       for: '1m',
       labels: { severity: 'critical' },

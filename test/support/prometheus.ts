@@ -1,14 +1,15 @@
 /**
- * A real Prometheus (Debian's package, installed by hack/setup-test.sh) for tests: started on a
+ * A real Prometheus (3.x built from its Go module by hack/prometheus.sh) for tests: started on a
  * loopback port with the given configuration, stopped after the test (its log is kept when it does
  * not start). `dorisPodScrape` is a scrape job that finds Doris members from the test API server's
  * pods and labels them as the autoscaler's Prometheus queries expect (namespace, cluster, component, pod).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { stringify } from 'yaml';
 import { builtin, collectionPath } from '../../src/kube/resources.ts';
@@ -17,13 +18,24 @@ import { eventually, testEnv } from './env.ts';
 import { freePort } from './ports.ts';
 import { Component } from './process.ts';
 
+const repoRoot = resolve(import.meta.dirname, '../..');
+let binDir: string | undefined;
+/** Prometheus 3 and promtool with Kubernetes discovery, built from their Go module (hack/prometheus.sh). */
+export function prometheusBinary(name: 'prometheus' | 'promtool'): string {
+  binDir ??= execFileSync('bash', [join(repoRoot, 'hack/prometheus.sh')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  }).trim();
+  return join(binDir, name);
+}
+
 export async function startPrometheus(t: TestContext, config: object): Promise<{ url: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'doris-prometheus-'));
   writeFileSync(join(dir, 'prometheus.yml'), stringify(config));
   const port = await freePort();
   const prometheus = new Component({
     name: 'prometheus',
-    binary: '/usr/bin/prometheus',
+    binary: prometheusBinary('prometheus'),
     args: [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
@@ -47,8 +59,7 @@ export async function startPrometheus(t: TestContext, config: object): Promise<{
 }
 
 /**
- * Pod discovery for Debian's Prometheus, which is built without kubernetes_sd: an HTTP service
- * discovery endpoint on loopback listing the Running FE (:8030), BE and CN (:8040) pods of
+ * Pod discovery without Kubernetes RBAC in the way: an HTTP service discovery endpoint on loopback listing the Running FE (:8030), BE and CN (:8040) pods of
  * `namespace`, read from the API server at each refresh, labelled namespace, cluster, component, pod.
  * Returns the scrape job; the endpoint stops after the test.
  */

@@ -19,6 +19,12 @@ export interface Load {
   readonly running?: number;
   /** BE: tasks waiting for a fragment thread. */
   readonly queued?: number;
+  /** FE: share of the queries that fail, 0..1. */
+  readonly errorRatio?: number;
+  /** BE: rows loaded per second (one load transaction per 10 000 rows, 100 bytes a row). */
+  readonly loadRows?: number;
+  /** BE: highest cumulative compaction score (grows with loads that outrun compaction). */
+  readonly compactionScore?: number;
 }
 
 export const IDLE_LOAD: Load = {
@@ -68,6 +74,11 @@ export class Meter {
   queryTotal = 0;
   queryErr = 0;
   latencySumMs = 0;
+  loadRows = 0;
+  /** Load transactions begun, committed, failed (the FE counts them; a BE meter counts its own). */
+  readonly txn = { begin: 0, success: 0, failed: 0 };
+  /** JVM collections: a young one every ~10 s at rest, more often with queries; an old one per 100 young. */
+  readonly gc = { youngCount: 0, youngMs: 0, oldCount: 0, oldMs: 0 };
   /** Jiffies per mode, for one core (all cores run the same). */
   readonly cpuPerCore: Record<string, number> = Object.fromEntries(CPU_MODES.map((m) => [m, 0]));
   private last = Date.now();
@@ -120,6 +131,16 @@ export class Meter {
     const load = this.load;
     const queries = load.qps * dt;
     this.queryTotal += queries;
+    this.queryErr += queries * Math.min(1, Math.max(0, load.errorRatio ?? 0));
+    const rows = Math.max(0, load.loadRows ?? 0) * dt;
+    this.loadRows += rows;
+    this.txn.begin += rows / 10_000;
+    this.txn.success += rows / 10_000;
+    const young = dt * (0.1 + load.qps / 500);
+    this.gc.youngCount += young;
+    this.gc.youngMs += young * 8;
+    this.gc.oldCount += young / 100;
+    this.gc.oldMs += (young / 100) * 120;
     this.latencySumMs += queries * load.latencyMs;
     const busy = Math.min(1, Math.max(0, load.cpu));
     this.cpuPerCore.user = (this.cpuPerCore.user ?? 0) + busy * 0.8 * HZ * dt;

@@ -50,9 +50,30 @@ export function frontendMetrics({ meter, cluster, isMaster, connections }: FeMet
     [{ type: 'committed' }, long(180 * 1024 ** 2)],
     [{ type: 'used' }, long(170 * 1024 ** 2)],
   ]);
+  metric('jvm_young_size_bytes', 'gauge', 'jvm young mem pool stat', [
+    [{ type: 'used' }, long(heapUsed * 0.3)],
+    [{ type: 'peak_used' }, long(heapMax * 0.3)],
+    [{ type: 'max' }, long(heapMax * 0.4)],
+  ]);
+  metric('jvm_old_size_bytes', 'gauge', 'jvm old mem pool stat', [
+    [{ type: 'used' }, long(heapUsed * 0.7)],
+    [{ type: 'peak_used' }, long(heapMax * 0.6)],
+    [{ type: 'max' }, long(heapMax * 0.6)],
+  ]);
+  // One line per collector and count/time, the name carrying both (PrometheusMetricVisitor.visitJvm).
+  const gc = meter.gc;
+  metric('jvm_gc', 'gauge', 'jvm gc stat', [
+    [{ name: 'G1 Young Generation Count', type: 'count' }, long(gc.youngCount)],
+    [{ name: 'G1 Young Generation Time', type: 'time' }, long(gc.youngMs)],
+    [{ name: 'G1 Old Generation Count', type: 'count' }, long(gc.oldCount)],
+    [{ name: 'G1 Old Generation Time', type: 'time' }, long(gc.oldMs)],
+  ]);
   metric('jvm_thread', 'gauge', 'jvm thread stat', [
     [{ type: 'count' }, '180'],
     [{ type: 'peak_count' }, '200'],
+    [{ type: 'runnable_count' }, '40'],
+    [{ type: 'blocked_count' }, '0'],
+    [{ type: 'waiting_count' }, '100'],
   ]);
   const qps = meter.calculatedQps(cluster.timing().metricCalculatorMs);
   metric('doris_fe_qps', 'gauge', 'query per second', [[undefined, double(qps)]]);
@@ -66,6 +87,35 @@ export function frontendMetrics({ meter, cluster, isMaster, connections }: FeMet
   ]);
   metric('doris_fe_max_journal_id', 'gauge', 'max journal id of this frontends', [
     [undefined, long(cluster.journalId)],
+  ]);
+  // The master writes every journal entry, the others read (replay) them (MetricRepo edit_log).
+  metric('doris_fe_edit_log', 'counter', 'counter of edit log write into bdbje', [
+    [{ type: 'write' }, long(isMaster ? cluster.journalId : 0)],
+    [{ type: 'read' }, long(isMaster ? 0 : cluster.journalId)],
+    [{ type: 'current' }, long(cluster.journalId % 50_000)],
+    [{ type: 'accumulated_bytes' }, long(cluster.journalId * 512)],
+    [{ type: 'current_bytes' }, long((cluster.journalId % 50_000) * 512)],
+  ]);
+  out.push('# HELP doris_fe_editlog_write_latency_ms ', '# TYPE doris_fe_editlog_write_latency_ms summary');
+  for (const [q, v] of [
+    ['0.75', 1],
+    ['0.95', 2],
+    ['0.98', 3],
+    ['0.99', 4],
+    ['0.999', 8],
+  ] as const)
+    out.push(`doris_fe_editlog_write_latency_ms${feLabels({ quantile: q })} ${double(isMaster ? v : 0)}`);
+  out.push(
+    `doris_fe_editlog_write_latency_ms_sum ${double(isMaster ? cluster.journalId * 1.2 : 0)}`,
+    `doris_fe_editlog_write_latency_ms_count ${long(isMaster ? cluster.journalId : 0)}`,
+  );
+  // Transactions are counted where GlobalTransactionMgr runs: on the master.
+  const txn = isMaster ? meter.txn : { begin: 0, success: 0, failed: 0 };
+  metric('doris_fe_txn_counter', 'counter', 'counter of transactions', [
+    [{ type: 'begin' }, long(txn.begin)],
+    [{ type: 'success' }, long(txn.success)],
+    [{ type: 'failed' }, long(txn.failed)],
+    [{ type: 'reject' }, '0'],
   ]);
   out.push('# HELP doris_fe_query_latency_ms ', '# TYPE doris_fe_query_latency_ms summary');
   const factors: [string, number][] = [
@@ -147,6 +197,8 @@ export function backendMetrics({
   gauge('fragment_instance_count', [[undefined, long(load.running ?? load.qps * 2)]]);
   gauge('fragment_thread_pool_queue_size', [[undefined, long(load.queued ?? 0)]]);
   gauge('scanner_thread_pool_queue_size', [[undefined, '0']]);
+  gauge('load_rows', [[undefined, long(meter.loadRows)]], 'counter');
+  gauge('load_bytes', [[undefined, long(meter.loadRows * 100)]], 'counter');
   gauge('query_scan_rows', [[undefined, long(meter.queryTotal * 1000)]], 'counter');
   gauge('query_scan_bytes', [[undefined, long(meter.queryTotal * 64_000)]], 'counter');
   gauge('disks_total_capacity', [[{ path: storagePath }, long(totalCapacity)]]);
@@ -155,7 +207,7 @@ export function backendMetrics({
   gauge('disks_local_used_capacity', [[{ path: storagePath }, long(used)]]);
   gauge('disks_state', [[{ path: storagePath }, '1']]);
   gauge('max_disk_io_util_percent', [[undefined, long(load.cpu * 30)]]);
-  gauge('tablet_base_max_compaction_score', [[undefined, '0']]);
-  gauge('tablet_cumulative_max_compaction_score', [[undefined, '0']]);
+  gauge('tablet_base_max_compaction_score', [[undefined, long((load.compactionScore ?? 0) / 10)]]);
+  gauge('tablet_cumulative_max_compaction_score', [[undefined, long(load.compactionScore ?? 0)]]);
   return `${out.join('\n')}\n`;
 }
