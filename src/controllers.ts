@@ -2,6 +2,7 @@
 import { setupAutoscalerController } from './autoscaler/setup.ts';
 import { setupClusterController } from './cluster/setup.ts';
 import { setupInitializerController } from './initializer/setup.ts';
+import { setupMonitorController } from './monitor/setup.ts';
 import type { Manager } from './runtime/manager.ts';
 
 export type ControllerSetup = (manager: Manager) => void;
@@ -10,4 +11,6 @@ export const controllers: readonly ControllerSetup[] = [
   setupClusterController,
   setupInitializerController,
   (m) => void setupAutoscalerController(m),
+  (m) =>
+    void setupMonitorController(m, { operatorMetrics: process.env.OPERATOR_METRICS_ENDPOINT || undefined }),
 ];

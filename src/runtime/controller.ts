@@ -95,6 +95,16 @@ export class Controller {
     this.opts = opts;
     const m = opts.metrics;
     const label = { name: opts.name };
+    // Every series exists from the start, as controller-runtime does: an error rate or a queue
+    // depth reads 0, not "no data", until the first error or key.
+    if (m) {
+      m.reconcileErrors.inc({ controller: opts.name }, 0);
+      for (const result of ['success', 'error', 'requeue', 'requeue_after'])
+        m.reconcileTotal.inc({ controller: opts.name, result }, 0);
+      m.queueDepth.set(label, 0);
+      m.queueAdds.inc(label, 0);
+      m.queueRetries.inc(label, 0);
+    }
     this.queue =
       opts.queue ??
       new WorkQueue({

@@ -1,0 +1,184 @@
+/**
+ * Loki (single binary, filesystem storage, retention by the compactor) and the log collector's
+ * configuration. The collector is Grafana Alloy reading each member's output through the
+ * Kubernetes API (`loki.source.kubernetes`: no host paths, so it runs under the restricted profile
+ * with a Role per namespace). Doris members run in the foreground (`--console`), where every log
+ * line goes to the output with a marker (Doris 2.1/3.0 fe Log4jConfig, be logconfig.cpp):
+ * `RuntimeLogger ` for fe.log / be.INFO lines (their level says which also reach fe.warn.log or
+ * be.WARNING), `AuditLogger ` for fe.audit.log; lines of the start scripts carry `StdoutLogger `.
+ * The collector turns the marker into a `file` label, the level into `level`, and drops the marker.
+ */
+import type { ResolvedMonitorSpec } from '../api/v1alpha1/index.ts';
+import { labelKeys } from '../cluster/names.ts';
+import { ports } from './names.ts';
+import {
+  memberPodSelector,
+  podLabelMeta,
+  regexLiteral,
+  type WatchedCluster,
+  watchedNamespaces,
+} from './targets.ts';
+
+export const lokiPaths = { config: '/etc/loki', data: '/var/loki' } as const;
+
+/** Prometheus durations as Loki takes them (hours): 7d -> 168h. */
+export function lokiDuration(d: string): string {
+  const units: Record<string, number> = { y: 8760, w: 168, d: 24, h: 1 };
+  let hours = 0;
+  let rest = d;
+  for (const [u, h] of Object.entries(units)) {
+    const m = new RegExp(`^(\\d+)${u}`).exec(rest);
+    if (m) {
+      hours += Number(m[1]) * h;
+      rest = rest.slice(m[0].length);
+    }
+  }
+  return rest === '' ? `${hours}h` : d;
+}
+
+export function lokiConfig(spec: ResolvedMonitorSpec): object {
+  const retention = lokiDuration(spec.loki.retention);
+  return {
+    auth_enabled: false,
+    server: { http_listen_port: ports.loki, grpc_listen_port: 9095, log_level: 'info' },
+    common: {
+      path_prefix: lokiPaths.data,
+      replication_factor: 1,
+      ring: { kvstore: { store: 'inmemory' } },
+      storage: {
+        filesystem: {
+          chunks_directory: `${lokiPaths.data}/chunks`,
+          rules_directory: `${lokiPaths.data}/rules`,
+        },
+      },
+    },
+    schema_config: {
+      configs: [
+        {
+          from: '2024-04-01',
+          store: 'tsdb',
+          object_store: 'filesystem',
+          schema: 'v13',
+          index: { prefix: 'index_', period: '24h' },
+        },
+      ],
+    },
+    limits_config: {
+      retention_period: retention,
+      reject_old_samples: true,
+      reject_old_samples_max_age: retention,
+    },
+    compactor: {
+      working_directory: `${lokiPaths.data}/compactor`,
+      retention_enabled: true,
+      delete_request_store: 'filesystem',
+    },
+    analytics: { reporting_enabled: false },
+  };
+}
+
+const str = (s: string) => JSON.stringify(s);
+const list = (xs: readonly string[]) => `[${xs.map(str).join(', ')}]`;
+
+interface Rule {
+  readonly source_labels?: readonly string[];
+  readonly regex?: string;
+  readonly target_label?: string;
+  readonly replacement?: string;
+  readonly action?: string;
+}
+
+function rule(r: Rule): string {
+  const lines = [
+    r.source_labels && `source_labels = ${list(r.source_labels)}`,
+    r.regex !== undefined && `regex = ${str(r.regex)}`,
+    r.target_label !== undefined && `target_label = ${str(r.target_label)}`,
+    r.replacement !== undefined && `replacement = ${str(r.replacement)}`,
+    r.action !== undefined && `action = ${str(r.action)}`,
+  ].filter((x): x is string => typeof x === 'string');
+  return `  rule {\n${lines.map((l) => `    ${l}`).join('\n')}\n  }`;
+}
+
+/** The Alloy configuration: discover the members, tail their output, label the lines, push to Loki. */
+export function collectorConfig(clusters: readonly WatchedCluster[], lokiPushUrl: string): string {
+  const cluster = podLabelMeta(labelKeys.cluster);
+  const component = podLabelMeta(labelKeys.component);
+  const keep = clusters.map((c) => `${regexLiteral(c.namespace)};${regexLiteral(c.name)}`).join('|');
+  const rules: Rule[] = [
+    { source_labels: ['__meta_kubernetes_namespace', cluster], regex: `(${keep})`, action: 'keep' },
+    // One target per container: the port each component always has.
+    {
+      source_labels: [component, '__meta_kubernetes_pod_container_port_name'],
+      regex: '(fe;http|be;webserver|cn;webserver|broker;ipc)',
+      action: 'keep',
+    },
+    { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+    { source_labels: [cluster], target_label: 'cluster' },
+    { source_labels: [component], target_label: 'component' },
+    { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+    { source_labels: ['__meta_kubernetes_pod_container_name'], target_label: 'container' },
+  ];
+  // FE: `RuntimeLogger 2024-06-03 14:54:41,478 WARN (thread|id) ...`; BE: `RuntimeLogger W20240605 15:25:15.677153 ...`.
+  return `// Generated by doris-operator for a DorisMonitor; edits are overwritten.
+discovery.kubernetes "doris" {
+  role = "pod"
+  namespaces {
+    names = ${list(watchedNamespaces(clusters))}
+  }
+  selectors {
+    role  = "pod"
+    label = ${str(memberPodSelector)}
+  }
+}
+
+discovery.relabel "doris" {
+  targets = discovery.kubernetes.doris.targets
+${rules.map(rule).join('\n')}
+}
+
+loki.source.kubernetes "doris" {
+  targets    = discovery.relabel.doris.output
+  forward_to = [loki.process.doris.receiver]
+}
+
+loki.process "doris" {
+  forward_to = [loki.write.loki.receiver]
+
+  stage.regex {
+    expression = "^(?P<marker>RuntimeLogger|AuditLogger|StdoutLogger) (?P<content>.*)$"
+  }
+  stage.match {
+    selector = "{component=\\"fe\\"}"
+    stage.regex {
+      expression = "^RuntimeLogger \\\\S+ \\\\S+ (?P<level>[A-Z]+) "
+    }
+  }
+  stage.match {
+    selector = "{component=~\\"be|cn\\"}"
+    stage.regex {
+      expression = "^RuntimeLogger (?P<severity>[IWEF])\\\\d{8} "
+    }
+    stage.template {
+      source   = "level"
+      template = "{{ if eq .severity \\"I\\" }}INFO{{ else if eq .severity \\"W\\" }}WARNING{{ else if eq .severity \\"E\\" }}ERROR{{ else if eq .severity \\"F\\" }}FATAL{{ end }}"
+    }
+  }
+  stage.template {
+    source   = "file"
+    template = "{{ if eq .marker \\"AuditLogger\\" }}fe.audit.log{{ else if eq .marker \\"RuntimeLogger\\" }}{{ if eq .component \\"fe\\" }}fe.log{{ else }}be.INFO{{ end }}{{ else }}{{ .component }}.out{{ end }}"
+  }
+  stage.labels {
+    values = { level = "", file = "" }
+  }
+  stage.output {
+    source = "content"
+  }
+}
+
+loki.write "loki" {
+  endpoint {
+    url = ${str(lokiPushUrl)}
+  }
+}
+`;
+}
