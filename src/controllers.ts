@@ -12,5 +12,9 @@ export const controllers: readonly ControllerSetup[] = [
   setupInitializerController,
   (m) => void setupAutoscalerController(m),
   (m) =>
-    void setupMonitorController(m, { operatorMetrics: process.env.OPERATOR_METRICS_ENDPOINT || undefined }),
+    void setupMonitorController(m, {
+      // Set by the installation (chart, kustomize): what its Prometheus scrapes, which ClusterRoles it binds.
+      operatorMetrics: process.env.OPERATOR_METRICS_ENDPOINT || undefined,
+      clusterRolePrefix: process.env.MONITOR_CLUSTER_ROLE_PREFIX || undefined,
+    }),
 ];

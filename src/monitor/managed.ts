@@ -17,7 +17,7 @@ import { dashboardFiles } from './dashboards/index.ts';
 import { collectorConfig, lokiConfig, lokiPaths } from './logs.ts';
 import {
   bindingName,
-  clusterRoles,
+  clusterRolesOf,
   monitorLabel,
   monitorNamespaceLabel,
   type Part,
@@ -42,6 +42,8 @@ export interface ManagedInput {
   readonly clusters: readonly WatchedCluster[];
   readonly operatorMetrics?: string | undefined;
   readonly clusterDomain?: string;
+  /** Prefix of the installation's monitoring ClusterRoles (names.ts). */
+  readonly clusterRolePrefix?: string | undefined;
 }
 
 export const configDigestAnnotation = 'doris.cloudnative.dev/config-digest';
@@ -277,7 +279,7 @@ export function prometheusObjects(input: ManagedInput): Desired[] {
     ],
   };
   return [
-    ...identity(input, 'prometheus', clusterRoles.prometheus),
+    ...identity(input, 'prometheus', clusterRolesOf(input.clusterRolePrefix).prometheus),
     configMap(input, 'prometheus', configName, { 'prometheus.yml': config }),
     configMap(input, 'prometheus', rulesName, { 'doris-alerts.yaml': rules }),
     statefulSet(
@@ -482,7 +484,7 @@ function collectorObjects(input: ManagedInput): Desired[] {
     ],
   };
   return [
-    ...identity(input, 'log-collector', clusterRoles.logCollector),
+    ...identity(input, 'log-collector', clusterRolesOf(input.clusterRolePrefix).logCollector),
     configMap(input, 'log-collector', configName, { 'config.alloy': config }),
     deployment(input, 'log-collector', digestOf(config).slice(0, 16), podSpec),
   ];

@@ -8,11 +8,15 @@ export const monitorLabel = 'doris.cloudnative.dev/monitor';
 export const monitorNamespaceLabel = 'doris.cloudnative.dev/monitor-namespace';
 export const monitorFinalizer = 'doris.cloudnative.dev/monitor-cleanup';
 
-/** ClusterRoles the installation provides; the operator binds them (and only them) per namespace. */
-export const clusterRoles = {
-  prometheus: 'doris-monitor-prometheus',
-  logCollector: 'doris-monitor-log-collector',
-} as const;
+/**
+ * ClusterRoles the installation provides, named after it (`<prefix>-monitor-prometheus`, the
+ * manager's MONITOR_CLUSTER_ROLE_PREFIX); the operator binds them, and only them, per namespace.
+ */
+export const defaultClusterRolePrefix = 'doris-operator';
+export const clusterRolesOf = (prefix = defaultClusterRolePrefix) => ({
+  prometheus: `${prefix}-monitor-prometheus`,
+  logCollector: `${prefix}-monitor-log-collector`,
+});
 
 export type Part = 'prometheus' | 'grafana' | 'loki' | 'log-collector';
 

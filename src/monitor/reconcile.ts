@@ -49,7 +49,6 @@ export const cachedTypes: readonly ResourceType[] = [
   builtin.RoleBinding,
   builtin.StatefulSet,
   builtin.Deployment,
-  builtin.Secret,
 ];
 
 export interface MonitorDeps {
@@ -57,11 +56,15 @@ export interface MonitorDeps {
   readonly applier: Applier;
   /** host:port of the operator's metrics Service, scraped by managed Prometheus when set. */
   readonly operatorMetrics?: string | undefined;
+  /** Prefix of the installation's monitoring ClusterRoles. */
+  readonly clusterRolePrefix?: string | undefined;
   /** Reads a Prometheus' targets (tests point it elsewhere). */
   readonly targets?: (baseUrl: string) => Promise<ScrapeTargets>;
   readonly now?: () => number;
   /** How often Prometheus is asked for its targets (default targetsPollMs). */
   readonly targetsPollMs?: number;
+  /** Grafana admin Secrets known to exist (monitor uid/name), so each is looked up once. */
+  readonly secretsMade: Set<string>;
 }
 
 type Status = MonitorStatus;
@@ -129,6 +132,7 @@ export async function reconcileMonitor(deps: MonitorDeps, ctx: ReconcileContext)
     clusters,
     operatorMetrics: deps.operatorMetrics,
     clusterDomain: manager.clusterDomain,
+    clusterRolePrefix: deps.clusterRolePrefix,
   };
 
   if (spec.mode === 'PrometheusOperator') {
@@ -316,7 +320,6 @@ async function prune(deps: MonitorDeps, dm: DorisMonitor, desired: readonly Desi
   );
   const ns = dm.metadata.namespace ?? 'default';
   for (const type of cachedTypes) {
-    if (type === builtin.Secret) continue; // the generated Grafana password is kept while the monitor lives
     for (const o of deps.manager.cache.list(type, undefined, monitorLabel)) {
       const labels = o.metadata.labels ?? {};
       if (labels[monitorLabel] !== dm.metadata.name) continue;
@@ -366,7 +369,16 @@ async function ensureGrafanaSecret(
   owner: OwnerReference,
 ): Promise<void> {
   const name = grafanaAdminSecretName(dm.metadata.name);
-  if (deps.manager.cache.get(builtin.Secret, dm.metadata.namespace, name, monitorLabel) !== undefined) return;
+  // Secrets are not cached (their data would be); the one generated is looked up once per monitor.
+  const id = `${dm.metadata.uid}/${name}`;
+  if (deps.secretsMade.has(id)) return;
+  try {
+    await deps.manager.client.request({ method: 'GET', path: objectPath(builtin.Secret, dm.metadata.namespace, name) });
+    deps.secretsMade.add(id);
+    return;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
   try {
     await deps.manager.client.request({
       method: 'POST',
@@ -384,8 +396,9 @@ async function ensureGrafanaSecret(
         stringData: { user: 'admin', password: randomBytes(18).toString('base64url') },
       },
     });
+    deps.secretsMade.add(id);
   } catch (err) {
-    if (!isConflict(err)) throw err; // 409: it exists, the cache had not seen it yet
+    if (!isConflict(err)) throw err; // 409: made meanwhile
   }
 }
 

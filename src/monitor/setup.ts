@@ -10,12 +10,14 @@ import { cachedTypes, type MonitorDeps, reconcileMonitor } from './reconcile.ts'
 export interface MonitorControllerOptions {
   /** host:port of the operator's metrics Service, scraped by managed Prometheus. */
   readonly operatorMetrics?: string | undefined;
+  /** Prefix of the installation's monitoring ClusterRoles (default doris-operator). */
+  readonly clusterRolePrefix?: string | undefined;
   readonly targets?: MonitorDeps['targets'];
   readonly targetsPollMs?: number;
 }
 
 export function setupMonitorController(manager: Manager, opts: MonitorControllerOptions = {}): MonitorDeps {
-  const deps: MonitorDeps = { manager, applier: new Applier(manager.client), ...opts };
+  const deps: MonitorDeps = { manager, applier: new Applier(manager.client), secretsMade: new Set(), ...opts };
   const monitorsOf = (namespace: string | undefined, cluster: string) =>
     manager.cache
       .list<DorisMonitor>(dorisMonitorKind.resource, undefined, manager.primarySelector())

@@ -8,6 +8,7 @@ import { FactFinder } from './doris-cluster/facts.ts';
 import { dorisClusterAdmission } from './doris-cluster/index.ts';
 import { dorisClusterAutoscalerAdmission } from './doris-cluster-autoscaler.ts';
 import { dorisInitializerAdmission } from './doris-initializer.ts';
+import { dorisMonitorAdmission } from './doris-monitor.ts';
 import type { KindAdmission } from './kinds.ts';
 
 export interface KindDeps {
@@ -22,5 +23,6 @@ export function admissionKinds(deps: KindDeps = {}): KindAdmission[] {
     dorisClusterAdmission({ facts, clusterDomain: deps.clusterDomain }),
     dorisInitializerAdmission(deps.client),
     dorisClusterAutoscalerAdmission(deps.client),
+    dorisMonitorAdmission(deps.client),
   ];
 }

@@ -89,9 +89,19 @@ test('RBAC: no wildcard, no right on RBAC objects, no Secret listing, namespaced
         assert.equal(Object.hasOwn(rule, 'nonResourceURLs'), false, where);
         for (const v of [...rule.apiGroups, ...rule.resources, ...rule.verbs])
           assert.ok(!v.includes('*'), where);
-        assert.ok(!rule.apiGroups.includes('rbac.authorization.k8s.io'), `${where}: rights on RBAC objects`);
-        for (const v of ['escalate', 'bind', 'impersonate', 'deletecollection'])
+        // RBAC objects: only RoleBindings (a DorisMonitor's Prometheus and collector, per watched
+        // namespace), and binding only the two monitoring ClusterRoles, by name.
+        if (rule.apiGroups.includes('rbac.authorization.k8s.io')) {
+          const bindOnly =
+            rule.resources.join() === 'clusterroles' &&
+            rule.verbs.join() === 'bind' &&
+            (rule.resourceNames ?? []).every((n) => /-monitor-(prometheus|log-collector)$/.test(n));
+          assert.ok(bindOnly || rule.resources.join() === 'rolebindings', `${where}: rights on RBAC objects`);
+        }
+        for (const v of ['escalate', 'impersonate', 'deletecollection'])
           assert.ok(!rule.verbs.includes(v), `${where}: ${v}`);
+        if (rule.verbs.includes('bind'))
+          assert.ok(rule.resourceNames?.length === 2, `${where}: bind by name only`);
         // Secrets may be listed and watched (by name only: rbac.test.ts checks every such request),
         // never updated or deleted by the manager.
         if (rule.resources.includes('secrets') && rule.verbs.includes('watch'))
@@ -105,7 +115,9 @@ test('RBAC: no wildcard, no right on RBAC objects, no Secret listing, namespaced
     const namespaced = (values as { watchNamespaces?: string[] }).watchNamespaces;
     if (namespaced !== undefined) {
       // Only cluster-scoped kinds remain in ClusterRoles; the rest is in a Role per namespace.
-      for (const cr of ofKind(objects, 'ClusterRole'))
+      for (const cr of ofKind(objects, 'ClusterRole').filter(
+        (r) => !/-monitor-(prometheus|log-collector)$/.test(r.metadata.name),
+      ))
         for (const rule of cr.rules as { resources: string[] }[])
           for (const r of rule.resources)
             assert.ok(
@@ -130,6 +142,13 @@ test('RBAC: no wildcard, no right on RBAC objects, no Secret listing, namespaced
       }
     }
   }
+  // The monitoring ClusterRoles are only ever bound per namespace, never cluster-wide.
+  for (const values of Object.values(modes))
+    for (const b of ofKind(await render(values), 'ClusterRoleBinding'))
+      assert.ok(
+        !/-monitor-(prometheus|log-collector)$/.test((b.roleRef as { name: string }).name),
+        'monitoring role bound cluster-wide',
+      );
   const unchecked = await render(modes['no reference checks']!);
   const webhookRules = [...ofKind(unchecked, 'ClusterRole'), ...ofKind(unchecked, 'Role')]
     .filter((r) => r.metadata.name.endsWith('-webhook'))

@@ -26,6 +26,26 @@ import { applyAsUser, clusterManifest, runScenario } from './scenario.ts';
 const notExercised: Record<string, string> = {
   'doris.cloudnative.dev|dorisclusters/finalizers|update':
     'checked by the API server only with the OwnerReferencesPermissionEnforcement admission plugin (off here, on in OpenShift)',
+  'doris.cloudnative.dev|dorismonitors/finalizers|update':
+    'checked by the API server only with the OwnerReferencesPermissionEnforcement admission plugin (off here, on in OpenShift)',
+  'rbac.authorization.k8s.io|clusterroles|bind':
+    'not a request: the API server checks it when a RoleBinding to the monitoring ClusterRoles is written (used here: those writes were not refused)',
+  'monitoring.coreos.com|podmonitors|get':
+    'PrometheusOperator mode only (test/monitor/prometheus-operator.test.ts)',
+  'monitoring.coreos.com|podmonitors|create':
+    'PrometheusOperator mode only (test/monitor/prometheus-operator.test.ts)',
+  'monitoring.coreos.com|podmonitors|patch':
+    'PrometheusOperator mode only (test/monitor/prometheus-operator.test.ts)',
+  'monitoring.coreos.com|podmonitors|delete':
+    'PrometheusOperator mode only (test/monitor/prometheus-operator.test.ts)',
+  'monitoring.coreos.com|prometheusrules|get':
+    'PrometheusOperator mode only (test/monitor/prometheus-operator.test.ts)',
+  'monitoring.coreos.com|prometheusrules|create':
+    'PrometheusOperator mode only (test/monitor/prometheus-operator.test.ts)',
+  'monitoring.coreos.com|prometheusrules|patch':
+    'PrometheusOperator mode only (test/monitor/prometheus-operator.test.ts)',
+  'monitoring.coreos.com|prometheusrules|delete':
+    'PrometheusOperator mode only (test/monitor/prometheus-operator.test.ts)',
   'events.k8s.io|events|patch': 'only when the same event repeats within 10 minutes (an event series)',
   '|secrets|update': 'only when the webhook rotates its certificates (months apart by default)',
   '|services|delete': 'only when cn or broker is taken out of a spec (test/cluster/operations.test.ts)',

@@ -2,7 +2,8 @@
  * The DorisCluster scenario run against an install: create (through the webhook, with kubectl as a
  * user would), Ready, then scale out, grow a claim and add a BE data directory (StatefulSet
  * replaced, members rolled onto it), Ready again, and a DorisInitializer with a user and a script
- * from a ConfigMap applied to it, and a DorisClusterAutoscaler holding its compute nodes. These steps make the operator use every right the chart
+ * from a ConfigMap applied to it, a DorisClusterAutoscaler holding its compute nodes, and a managed
+ * DorisMonitor whose Loki is then turned off (its parts deleted). These steps make the operator use every right the chart
  * grants it, so a missing rule shows as a refusal and a needless one as an unused rule.
  */
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import {
   dorisClusterAutoscalerKind,
   dorisClusterKind,
   dorisInitializerKind,
+  dorisMonitorKind,
 } from '../../src/api/v1alpha1/index.ts';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
@@ -231,4 +233,31 @@ export async function runScenario(
     },
     { timeoutMs: 60_000, what: `the autoscaler of ${namespace}/${name} to hold 2 compute nodes` },
   );
+
+  // A managed DorisMonitor (Prometheus bound to the install's ClusterRole in this namespace,
+  // Grafana, Loki and the collector), then Loki turned off: its parts are deleted.
+  const monitor = (loki: boolean) => ({
+    apiVersion: dorisMonitorKind.apiVersion,
+    kind: 'DorisMonitor',
+    metadata: { name, labels },
+    spec: { clusterRefs: [{ name }], loki: { enabled: loki } },
+  });
+  const exists = (type: Parameters<typeof objectPath>[0], object: string) =>
+    client.request({ method: 'GET', path: objectPath(type, namespace, object) }).then(
+      () => true,
+      () => false,
+    );
+  await applyAsUser(namespace, monitor(true));
+  await eventually(
+    async () =>
+      (await exists(builtin.Deployment, `${name}-log-collector`)) &&
+      (await exists(builtin.StatefulSet, `${name}-prometheus`)) &&
+      (await exists(builtin.Deployment, `${name}-grafana`)),
+    { timeoutMs: 60_000, what: `the monitor of ${namespace}/${name} deployed` },
+  );
+  await applyAsUser(namespace, monitor(false));
+  await eventually(async () => !(await exists(builtin.Deployment, `${name}-log-collector`)), {
+    timeoutMs: 60_000,
+    what: `the log collector of ${namespace}/${name} removed`,
+  });
 }

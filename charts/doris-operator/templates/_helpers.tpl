@@ -122,6 +122,36 @@ Cluster-wide mode puts them in a ClusterRole; namespaced mode in a Role in each 
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch]
+# DorisMonitors: cached, status written with PUT, their finalizer added and removed (JSON patch).
+- apiGroups: [doris.cloudnative.dev]
+  resources: [dorismonitors]
+  verbs: [list, watch, patch]
+- apiGroups: [doris.cloudnative.dev]
+  resources: [dorismonitors/status]
+  verbs: [update]
+- apiGroups: [doris.cloudnative.dev]
+  resources: [dorismonitors/finalizers]
+  verbs: [update]
+# A managed monitor's Grafana and log collector, and the ServiceAccounts of its Prometheus and collector.
+- apiGroups: [apps]
+  resources: [deployments]
+  verbs: [list, watch, create, patch, delete]
+- apiGroups: [""]
+  resources: [serviceaccounts]
+  verbs: [list, watch, create, patch, delete]
+# Its Prometheus and collector get the installation's monitoring ClusterRoles through a RoleBinding
+# in each namespace the monitor watches: binding those two (by name) is all it may bind.
+- apiGroups: [rbac.authorization.k8s.io]
+  resources: [rolebindings]
+  verbs: [list, watch, create, patch, delete]
+- apiGroups: [rbac.authorization.k8s.io]
+  resources: [clusterroles]
+  verbs: [bind]
+  resourceNames: [{{ include "doris-operator.fullname" . }}-monitor-prometheus, {{ include "doris-operator.fullname" . }}-monitor-log-collector]
+# PrometheusOperator mode: a PodMonitor and a PrometheusRule, read first (their CRDs may be absent).
+- apiGroups: [monitoring.coreos.com]
+  resources: [podmonitors, prometheusrules]
+  verbs: [get, create, patch, delete]
 {{- end -}}
 
 {{/* The manager reads StorageClasses (can a claim grow?) from a cluster-wide informer. */}}
