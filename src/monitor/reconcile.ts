@@ -373,7 +373,10 @@ async function ensureGrafanaSecret(
   const id = `${dm.metadata.uid}/${name}`;
   if (deps.secretsMade.has(id)) return;
   try {
-    await deps.manager.client.request({ method: 'GET', path: objectPath(builtin.Secret, dm.metadata.namespace, name) });
+    await deps.manager.client.request({
+      method: 'GET',
+      path: objectPath(builtin.Secret, dm.metadata.namespace, name),
+    });
     deps.secretsMade.add(id);
     return;
   } catch (err) {

@@ -17,7 +17,12 @@ export interface MonitorControllerOptions {
 }
 
 export function setupMonitorController(manager: Manager, opts: MonitorControllerOptions = {}): MonitorDeps {
-  const deps: MonitorDeps = { manager, applier: new Applier(manager.client), secretsMade: new Set(), ...opts };
+  const deps: MonitorDeps = {
+    manager,
+    applier: new Applier(manager.client),
+    secretsMade: new Set(),
+    ...opts,
+  };
   const monitorsOf = (namespace: string | undefined, cluster: string) =>
     manager.cache
       .list<DorisMonitor>(dorisMonitorKind.resource, undefined, manager.primarySelector())
