@@ -17,8 +17,8 @@ import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/sta
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 import { jobs } from '../targets.ts';
 
-// Grafana's own variable syntax, not a JavaScript template.
-export const datasource = { type: 'prometheus', uid: ['$', '{datasource}'].join('') };
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a template literal.
+export const datasource = { type: 'prometheus', uid: '${datasource}' };
 
 /** A selector of the chosen clusters and pods, plus `extra` matchers. */
 export const sel = (extra = '') => `{cluster=~"$cluster", pod=~"$pod"${extra === '' ? '' : `, ${extra}`}}`;
