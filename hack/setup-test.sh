@@ -23,3 +23,4 @@ fi
 bash hack/testbin.sh >/dev/null
 bash hack/helm.sh >/dev/null
 bash hack/prometheus.sh >/dev/null
+bash hack/prometheus-operator-crds.sh >/dev/null

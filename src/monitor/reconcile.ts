@@ -155,7 +155,8 @@ export async function reconcileMonitor(deps: MonitorDeps, ctx: ReconcileContext)
     );
     status.phase = missing === undefined ? 'Ready' : 'Failed';
     await writeStatus(deps, dm, { ...status, observedGeneration: generation });
-    return done;
+    // Nothing announces the CRDs being installed later: look again now and then.
+    return missing === undefined ? done : requeueAfter(60_000, 'Prometheus Operator CRDs missing');
   }
 
   if (spec.grafana.enabled && spec.grafana.adminSecretRef === undefined)
