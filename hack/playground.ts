@@ -9,7 +9,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { dorisClusterKind } from '../src/api/v1alpha1/index.ts';
 import { controllers } from '../src/controllers.ts';
 import { builtin, collectionPath, objectPath } from '../src/kube/resources.ts';
@@ -88,6 +88,9 @@ await client.request({
   path: collectionPath(builtin.Namespace),
   body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doris' } },
 });
+// The ClusterRoles a DorisMonitor binds for its Prometheus and log collector, as an install provides them.
+for (const doc of parseAllDocuments(readFileSync(join(root, 'config/rbac/monitor_roles.yaml'), 'utf8')))
+  await client.request({ method: 'POST', path: collectionPath(builtin.ClusterRole), body: doc.toJS() });
 await client.request({
   method: 'POST',
   path: collectionPath(builtin.Secret, 'doris'),

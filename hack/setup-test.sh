@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Everything the tests need beyond npm packages, installed only when missing: the control plane
-# binaries (built from hack/testbin/, cached), a pinned helm (hack/helm.sh, cached) and Debian
-# packages for real neighbours.
+# binaries (built from hack/testbin/, cached), a pinned helm (hack/helm.sh, cached), Prometheus and
+# promtool with Kubernetes discovery (hack/prometheus.sh, built and cached), the Prometheus
+# Operator's CRDs (hack/prometheus-operator-crds.sh, Go's module cache) and Debian packages for
+# real neighbours.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v kubectl >/dev/null || { echo "setup: kubectl (1.27-1.33) is expected on the machine" >&2; exit 1; }
 
 # Debian packages: command -> package.
-declare -A packages=([setpriv]=util-linux [mysql]=default-mysql-client [unzip]=unzip [prometheus]=prometheus [promtool]=prometheus)
+declare -A packages=([setpriv]=util-linux [mysql]=default-mysql-client [unzip]=unzip)
 missing=()
 for cmd in "${!packages[@]}"; do
   command -v "$cmd" >/dev/null || [[ " ${missing[*]} " == *" ${packages[$cmd]} "* ]] || missing+=("${packages[$cmd]}")

@@ -170,6 +170,31 @@ test('npm start without a cluster: playground up, sample Ready behind the webhoo
     throw new Error(`${err.message}\n${dca.stdout}${dca.stderr}\n${output.slice(-3000)}`);
   });
 
+  // The monitor sample: its parts come up (kwok runs their pods) and its endpoints are reported.
+  const monitor = await kubectl([
+    'apply',
+    '-n',
+    'doris',
+    '-f',
+    join(repoRoot, 'config/samples/monitor.yaml'),
+  ]);
+  assert.equal(monitor.code, 0, monitor.stderr);
+  await eventually(
+    async () => {
+      const r = await kubectl([
+        'get',
+        'dm',
+        'doris-production-monitor',
+        '-n',
+        'doris',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Prometheus")].status}/{.status.conditions[?(@.type=="Grafana")].status}/{.status.endpoints.grafana}',
+      ]);
+      return r.stdout === 'True/True/http://doris-production-monitor-grafana.doris.svc.cluster.local:3000';
+    },
+    { timeoutMs: 90_000, intervalMs: 2000, what: 'the monitor sample deployed' },
+  );
+
   child.kill('SIGTERM');
   assert.equal(await exited, 0, output.slice(-3000));
   assert.deepEqual(

@@ -68,7 +68,7 @@ const instantiate = (expr: string) =>
 
 test('managed monitor: every member a target, every panel and alert reads data, scale-out followed, a killed BE alerts', async (t) => {
   const ns = await newNamespace(t, 'monitor');
-  await startMonitoringOperator(t, [ns], { targetsPollMs: 2000 });
+  const operator = await startMonitoringOperator(t, [ns], { targetsPollMs: 2000 });
   await createCluster(ns, 'doris', {
     version: '2.1.8',
     fe: { replicas: 3 },
@@ -140,6 +140,15 @@ test('managed monitor: every member a target, every panel and alert reads data, 
     },
     { timeoutMs: 30_000, what: 'status: 7 of 7 targets up, Ready' },
   );
+
+  // At rest (targets asked for every 2 s here), the operator writes nothing.
+  const writes = async () =>
+    (await operator.manager.metrics.apiRequests.get()).values
+      .filter((v) => v.labels.method !== 'GET')
+      .reduce((sum, v) => sum + v.value, 0);
+  const before = await writes();
+  await new Promise((r) => setTimeout(r, 10_000));
+  assert.equal(await writes(), before, 'API writes at rest');
 
   // A compute node more: a target more, nobody touched the monitor.
   await patchSpec(ns, 'doris', { cn: { replicas: 2 } });
