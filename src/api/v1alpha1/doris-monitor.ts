@@ -17,7 +17,7 @@ export const monitorImages = {
   prometheus: 'quay.io/prometheus/prometheus:v3.16.0',
   grafana: 'docker.io/grafana/grafana:12.2.0',
   loki: 'docker.io/grafana/loki:3.5.5',
-  logCollector: 'docker.io/grafana/alloy:v1.11.0',
+  logCollector: 'docker.io/grafana/alloy:v1.17.0',
 } as const;
 
 /** Prometheus durations (`30s`, `15d`, `1h30m`). */
