@@ -78,7 +78,9 @@ export function frontendMetrics({ meter, cluster, isMaster, connections }: FeMet
   const qps = meter.calculatedQps(cluster.timing().metricCalculatorMs);
   metric('doris_fe_qps', 'gauge', 'query per second', [[undefined, double(qps)]]);
   metric('doris_fe_rps', 'gauge', 'request per second', [[undefined, double(qps)]]);
-  metric('doris_fe_query_err_rate', 'gauge', 'query error per second', [[undefined, '0.0']]);
+  metric('doris_fe_query_err_rate', 'gauge', 'query error per second', [
+    [undefined, double(qps * Math.min(1, Math.max(0, load.errorRatio ?? 0)))],
+  ]);
   metric('doris_fe_query_total', 'counter', 'total query', [[undefined, long(meter.queryTotal)]]);
   metric('doris_fe_request_total', 'counter', 'total request', [[undefined, long(meter.queryTotal)]]);
   metric('doris_fe_query_err', 'counter', 'total error query', [[undefined, long(meter.queryErr)]]);
