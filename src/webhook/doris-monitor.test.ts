@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { monitorSpecSchema } from '../api/v1alpha1/index.ts';
 import { validateDorisMonitor } from './doris-monitor.ts';
 import type { AdmissionInput } from './kinds.ts';
 
@@ -17,9 +18,16 @@ const input = (
 const paths = (f: ReturnType<typeof validateDorisMonitor>) =>
   f.problems.map((p) => `${p.path}: ${p.message}`);
 
-test('a valid monitor passes without warnings', () => {
+test('a valid monitor passes without warnings, with or without the defaults filled in', () => {
   const f = validateDorisMonitor(input({ clusterRefs: [{ name: 'doris' }] }), none);
   assert.deepEqual(f, { problems: [], warnings: [] });
+  // As the API server hands it over: every default present.
+  const defaulted = monitorSpecSchema.parse({ clusterRefs: [{ name: 'doris' }] });
+  assert.deepEqual(validateDorisMonitor(input(defaulted), none), { problems: [], warnings: [] });
+  assert.deepEqual(validateDorisMonitor(input({ ...defaulted, mode: 'PrometheusOperator' }), none), {
+    problems: [],
+    warnings: [],
+  });
 });
 
 test('each bad field is named with what is valid', () => {
@@ -73,7 +81,7 @@ test('warnings: another namespace, a cluster or Secret not there yet, fields the
     input({
       clusterRefs: [{ name: 'd', namespace: 'other' }],
       mode: 'PrometheusOperator',
-      grafana: { enabled: true },
+      grafana: { enabled: false },
     }),
     { missingClusters: ['other/d'], missingSecrets: [] },
   );

@@ -7,10 +7,13 @@ import { dorisClusterKind, dorisMonitorKind, monitorSpecSchema } from '../api/v1
 import { compareQuantities } from '../kube/quantity.ts';
 import { builtin, objectPath } from '../kube/resources.ts';
 import { isNotFound, type RestClient } from '../kube/rest.ts';
+import { stableJson } from '../runtime/apply.ts';
 import type { AdmissionInput, KindAdmission } from './kinds.ts';
 import { at, Collector, type Findings } from './problem.ts';
 
 type Json = Record<string, unknown>;
+
+const defaults = monitorSpecSchema.parse({ clusterRefs: [{ name: 'any' }] });
 
 export interface MonitorFacts {
   /** namespace/name of each referenced cluster that does not exist. */
@@ -62,11 +65,14 @@ export function validateDorisMonitor(input: AdmissionInput, facts: MonitorFacts)
         `DorisCluster ${key} does not exist yet: it is monitored once it does`,
       );
   }
+  // The API server fills in defaults before admission: a part is "set" when it differs from them.
+  const set = (field: 'grafana' | 'loki' | 'prometheusOperator') =>
+    stableJson(spec[field]) !== stableJson(defaults[field]);
   if (spec.mode === 'PrometheusOperator')
     for (const field of ['grafana', 'loki'] as const)
-      if (raw?.[field] !== undefined)
+      if (set(field))
         c.warn(`spec.${field}`, 'ignored in mode PrometheusOperator: the operator deploys nothing');
-  if (spec.mode === 'Managed' && raw?.prometheusOperator !== undefined)
+  if (spec.mode === 'Managed' && set('prometheusOperator'))
     c.warn('spec.prometheusOperator', 'ignored in mode Managed');
   for (const s of facts.missingSecrets)
     c.warn(

@@ -88,8 +88,9 @@ test('the Dockerfile steps install production dependencies only; the manager run
   const [cmd, crdArgs] = imageCommand(stage, ['crds']);
   const crds = await run(cmd, crdArgs, { cwd: '/', env });
   assert.equal(crds.code, 0, crds.stderr);
-  const expected = ['dorisclusters', 'dorisinitializers', 'dorisclusterautoscalers'].map((plural) =>
-    parse(readFileSync(join(repoRoot, `config/crd/bases/doris.cloudnative.dev_${plural}.yaml`), 'utf8')),
+  const expected = ['dorisclusters', 'dorisinitializers', 'dorisclusterautoscalers', 'dorismonitors'].map(
+    (plural) =>
+      parse(readFileSync(join(repoRoot, `config/crd/bases/doris.cloudnative.dev_${plural}.yaml`), 'utf8')),
   );
   const printed = parseAllDocuments(crds.stdout).map((d) => d.toJS());
   assert.deepEqual(printed, expected, '`crds` from the image prints the committed CRDs');

@@ -72,8 +72,8 @@ test('every sample passes a server-side dry run through the admission webhook', 
     const expected =
       f === 'minimal.yaml'
         ? /no cpu or memory limit|authSecretRef: not set/
-        : f === 'autoscaler.yaml'
-          ? /DorisCluster doris-production does not exist yet/
+        : f === 'autoscaler.yaml' || f === 'monitor.yaml'
+          ? /DorisCluster ([a-z0-9-]+\/)?doris-production does not exist yet/
           : /Secret doris-admin does not exist yet/;
     for (const w of r.stderr.split('\n').filter(Boolean)) assert.match(w, expected, `${f}: ${w}`);
   }
