@@ -25,6 +25,7 @@ export class ApiError extends Error {
 
 export const isNotFound = (err: unknown): boolean => err instanceof ApiError && err.status === 404;
 export const isConflict = (err: unknown): boolean => err instanceof ApiError && err.status === 409;
+export const isForbidden = (err: unknown): boolean => err instanceof ApiError && err.status === 403;
 export const isGone = (err: unknown): boolean => err instanceof ApiError && err.status === 410;
 
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;

@@ -17,7 +17,7 @@ import {
   type ResolvedMonitorSpec,
 } from '../api/v1alpha1/index.ts';
 import { builtin, collectionPath, objectPath, type ResourceType } from '../kube/resources.ts';
-import { contentTypes, isConflict, isNotFound } from '../kube/rest.ts';
+import { contentTypes, isConflict, isForbidden, isNotFound } from '../kube/rest.ts';
 import type { Applier } from '../runtime/apply.ts';
 import { type Condition, setCondition } from '../runtime/conditions.ts';
 import { done, type Outcome, type ReconcileContext, requeueAfter } from '../runtime/controller.ts';
@@ -162,7 +162,7 @@ export async function reconcileMonitor(deps: MonitorDeps, ctx: ReconcileContext)
   if (spec.grafana.enabled && spec.grafana.adminSecretRef === undefined)
     await ensureGrafanaSecret(deps, dm, owner);
   const desired = managedObjects(input);
-  await applyCached(deps, desired);
+  const refused = await applyCached(deps, desired);
   await prune(deps, dm, desired);
 
   // Parts: ready when their one pod is.
@@ -218,12 +218,22 @@ export async function reconcileMonitor(deps: MonitorDeps, ctx: ReconcileContext)
   }
   const targetsOk = targets === undefined ? false : targets.up === targets.total && targets.total > 0;
   const wasReady = dm.status?.phase === 'Ready' || dm.status?.phase === 'Degraded';
-  status.phase = allReady && targetsOk ? 'Ready' : wasReady ? 'Degraded' : 'Pending';
+  status.phase = allReady && targetsOk && refused.length === 0 ? 'Ready' : wasReady ? 'Degraded' : 'Pending';
   condition(
     'Ready',
     status.phase === 'Ready',
-    status.phase === 'Ready' ? 'Monitoring' : allReady ? 'TargetsDown' : 'PartsStarting',
-    status.phase === 'Ready' ? 'every part ready and every target up' : 'see the other conditions',
+    refused.length > 0
+      ? 'NamespaceNotWatched'
+      : status.phase === 'Ready'
+        ? 'Monitoring'
+        : allReady
+          ? 'TargetsDown'
+          : 'PartsStarting',
+    refused.length > 0
+      ? `this installation may not grant Prometheus access in namespace(s) ${refused.join(', ')}: add them to the operator's watched namespaces, or monitor clusters of watched namespaces only`
+      : status.phase === 'Ready'
+        ? 'every part ready and every target up'
+        : 'see the other conditions',
   );
   await writeStatus(deps, dm, { ...status, observedGeneration: generation });
   return requeueAfter(deps.targetsPollMs ?? targetsPollMs, 'poll Prometheus targets');
@@ -281,11 +291,19 @@ async function observeTargets(
   return status.targets;
 }
 
-async function applyCached(deps: MonitorDeps, desired: readonly Desired[]): Promise<void> {
+/** Applies the objects; returns the namespaces where a RoleBinding was refused (not watched by this install). */
+async function applyCached(deps: MonitorDeps, desired: readonly Desired[]): Promise<string[]> {
+  const refused: string[] = [];
   for (const { type, object } of desired) {
     const live = deps.manager.cache.get(type, object.metadata.namespace, object.metadata.name, monitorLabel);
-    await deps.applier.apply(type, object, live);
+    try {
+      await deps.applier.apply(type, object, live);
+    } catch (err) {
+      if (!(isForbidden(err) && type === builtin.RoleBinding)) throw err;
+      refused.push(object.metadata.namespace ?? '');
+    }
   }
+  return [...new Set(refused)].sort();
 }
 
 /** Applies objects of types that may not exist here; returns the first missing type's name. */

@@ -89,6 +89,11 @@ test('PrometheusOperator mode: PodMonitor, PrometheusRule and dashboards for an 
   });
   const get = (type: Parameters<typeof objectPath>[0], name: string) =>
     client.request<KubeObject>({ method: 'GET', path: objectPath(type, ns, name) });
+  // Ready once every object of its pass is written.
+  await eventually(async () => (await getMonitor(ns, 'kps')).status?.phase === 'Ready', {
+    timeoutMs: 30_000,
+    what: 'kps Ready',
+  });
   const podMonitor = await eventually(() => get(podMonitorType, 'kps-doris').catch(() => undefined), {
     timeoutMs: 30_000,
     what: 'the PodMonitor',
@@ -132,9 +137,6 @@ test('PrometheusOperator mode: PodMonitor, PrometheusRule and dashboards for an 
       `${type.plural} created`,
     );
   }
-  await eventually(async () => (await getMonitor(ns, 'kps')).status?.phase === 'Ready', {
-    what: 'kps Ready',
-  });
 
   // A cluster of another namespace added: the PodMonitor looks there too.
   await client.request({
