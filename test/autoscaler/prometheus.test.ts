@@ -1,15 +1,16 @@
 /**
- * The autoscaler reading a real Prometheus (Debian's package) that finds the Doris pods from the
- * test API server (HTTP service discovery): every query it would run returns data, and a load step scales the compute
- * nodes out from what Prometheus reports.
+ * The autoscaler reading a DorisMonitor's Prometheus (a real Prometheus 3 running the monitor's
+ * rendered configuration, finding the Doris pods from the test API server): every query it would
+ * run returns data over the labels the monitor gives, and a load step scales the compute nodes out
+ * from what Prometheus reports.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { autoscalerSpecSchema, metricTypes } from '../../src/api/v1alpha1/index.ts';
 import { promQueries } from '../../src/autoscaler/readings.ts';
 import { getCluster } from '../cluster/support.ts';
+import { createMonitor, runManagedPrometheus } from '../monitor/support.ts';
 import { eventually, newNamespace, simulator } from '../support/env.ts';
-import { dorisPodScrape, startPrometheus } from '../support/prometheus.ts';
 import {
   conditionOf,
   createAutoscaler,
@@ -27,12 +28,15 @@ async function query(url: string, promql: string): Promise<number | undefined> {
 
 test('metrics from a real Prometheus: every query answers, and a load step scales compute nodes out', async (t) => {
   const ns = await newNamespace(t, 'dca-prom');
-  await startAutoscalingOperator(t, ns);
+  await startAutoscalingOperator(t, ns, { monitor: true });
   await readyComputeCluster(ns);
-  const { url } = await startPrometheus(t, {
-    global: { scrape_interval: '1s', evaluation_interval: '1s' },
-    scrape_configs: [await dorisPodScrape(t, ns)],
+  await createMonitor(ns, 'mon', {
+    clusterRefs: [{ name: 'doris' }],
+    prometheus: { scrapeInterval: '1s', evaluationInterval: '1s' },
+    grafana: { enabled: false },
+    loki: { enabled: false },
   });
+  const { url } = await runManagedPrometheus(t, ns, 'mon');
   const sim = await simulator();
   await sim.setWorkload(`${ns}/doris-fe`, { qps: 20, cpuMsPerQuery: 60 });
 

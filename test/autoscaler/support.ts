@@ -5,16 +5,23 @@ import { setupAutoscalerController } from '../../src/autoscaler/setup.ts';
 import { setupClusterController } from '../../src/cluster/setup.ts';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import { RestClient } from '../../src/kube/rest.ts';
+import { setupMonitorController } from '../../src/monitor/setup.ts';
 import { createLogger, silentLogger } from '../../src/runtime/log.ts';
 import { Manager } from '../../src/runtime/manager.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
 import { installCrds } from '../api/support.ts';
 import { createCluster, getCluster, waitReady } from '../cluster/support.ts';
+import { installMonitorRoles } from '../monitor/support.ts';
 import { simulator, testEnv } from '../support/env.ts';
 
-/** A manager running the cluster and autoscaler controllers for `namespace`; stopped after the test. */
-export async function startAutoscalingOperator(t: TestContext, namespace: string): Promise<Manager> {
+/** A manager running the cluster and autoscaler controllers (and the monitor one, when asked) for `namespace`; stopped after the test. */
+export async function startAutoscalingOperator(
+  t: TestContext,
+  namespace: string,
+  opts: { monitor?: boolean } = {},
+): Promise<Manager> {
   await installCrds();
+  if (opts.monitor) await installMonitorRoles();
   const { info } = await testEnv();
   const manager = new Manager({
     client: await RestClient.fromKubeconfigFile(info.kubeconfigPath),
@@ -24,6 +31,7 @@ export async function startAutoscalingOperator(t: TestContext, namespace: string
   });
   setupClusterController(manager);
   setupAutoscalerController(manager);
+  if (opts.monitor) setupMonitorController(manager, { targetsPollMs: 2000 });
   await manager.start();
   t.after(() => manager.stop());
   return manager;
