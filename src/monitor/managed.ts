@@ -106,7 +106,7 @@ function service(input: ManagedInput, part: Part, port: number, type: string): D
       metadata: meta(input, part),
       spec: {
         type,
-        selector: { 'app.kubernetes.io/name': part, [monitorLabel]: input.name },
+        selector: selectorOf(input, part),
         ports: [{ name: 'http', port, targetPort: 'http' }],
       },
     },
@@ -155,6 +155,20 @@ function claimTemplate(size: string | number, storageClassName: string | undefin
   };
 }
 
+/** The labels a part's pods are selected by (fixed at creation: selectors are immutable). */
+const selectorOf = (input: ManagedInput, part: Part) => ({
+  'app.kubernetes.io/name': part,
+  [monitorLabel]: input.name,
+});
+
+/** One pod of `part`, restarted (new digest) whenever its rendered configuration changes. */
+function podTemplate(input: ManagedInput, part: Part, digest: string, podSpec: object) {
+  return {
+    metadata: { labels: partLabels(input.name, part), annotations: { [configDigestAnnotation]: digest } },
+    spec: podSpec,
+  };
+}
+
 function statefulSet(
   input: ManagedInput,
   part: Part,
@@ -162,7 +176,6 @@ function statefulSet(
   podSpec: object,
   claim: ReturnType<typeof claimTemplate>,
 ): Desired {
-  const selector = { 'app.kubernetes.io/name': part, [monitorLabel]: input.name };
   const retained = input.spec.storageRetention === 'Delete' ? 'Delete' : 'Retain';
   return {
     type: builtin.StatefulSet,
@@ -173,15 +186,9 @@ function statefulSet(
       spec: {
         replicas: 1,
         serviceName: partName(input.name, part),
-        selector: { matchLabels: selector },
+        selector: { matchLabels: selectorOf(input, part) },
         persistentVolumeClaimRetentionPolicy: { whenDeleted: retained, whenScaled: 'Retain' },
-        template: {
-          metadata: {
-            labels: partLabels(input.name, part),
-            annotations: { [configDigestAnnotation]: digest },
-          },
-          spec: podSpec,
-        },
+        template: podTemplate(input, part, digest, podSpec),
         volumeClaimTemplates: [claim],
       },
     },
@@ -189,7 +196,6 @@ function statefulSet(
 }
 
 function deployment(input: ManagedInput, part: Part, digest: string, podSpec: object): Desired {
-  const selector = { 'app.kubernetes.io/name': part, [monitorLabel]: input.name };
   return {
     type: builtin.Deployment,
     object: {
@@ -198,16 +204,10 @@ function deployment(input: ManagedInput, part: Part, digest: string, podSpec: ob
       metadata: meta(input, part),
       spec: {
         replicas: 1,
-        selector: { matchLabels: selector },
+        selector: { matchLabels: selectorOf(input, part) },
         // One writer at a time (Grafana's SQLite, the collector's positions).
         strategy: { type: 'Recreate' },
-        template: {
-          metadata: {
-            labels: partLabels(input.name, part),
-            annotations: { [configDigestAnnotation]: digest },
-          },
-          spec: podSpec,
-        },
+        template: podTemplate(input, part, digest, podSpec),
       },
     },
   };

@@ -14,7 +14,6 @@ import {
   dorisMonitorKind,
   type MonitorStatus,
   monitorSpecSchema,
-  type ResolvedMonitorSpec,
 } from '../api/v1alpha1/index.ts';
 import { builtin, collectionPath, objectPath, type ResourceType } from '../kube/resources.ts';
 import { contentTypes, isConflict, isForbidden, isNotFound } from '../kube/rest.ts';
@@ -36,7 +35,7 @@ import {
 } from './names.ts';
 import { podMonitorType, prometheusOperatorObjects, prometheusRuleType } from './prometheus-operator.ts';
 import { readTargets, type ScrapeTargets } from './scrape-targets.ts';
-import { type WatchedCluster, watchedClusters } from './targets.ts';
+import { watchedClusters } from './targets.ts';
 
 /** How often the managed Prometheus is asked for its targets. */
 export const targetsPollMs = 30_000;
@@ -80,7 +79,7 @@ export async function reconcileMonitor(deps: MonitorDeps, ctx: ReconcileContext)
   );
   if (dm === undefined) return done;
   if (dm.metadata.deletionTimestamp !== undefined) {
-    await removeForeignBindings(deps, dm, new Set());
+    await removeForeignBindings(deps, dm);
     await setFinalizer(deps, dm, false);
     return done;
   }
@@ -351,12 +350,12 @@ async function prune(deps: MonitorDeps, dm: DorisMonitor, desired: readonly Desi
 }
 
 /** On deletion: the RoleBindings outside the monitor namespace (those inside go with their owner). */
-async function removeForeignBindings(deps: MonitorDeps, dm: DorisMonitor, keep: Set<string>): Promise<void> {
+async function removeForeignBindings(deps: MonitorDeps, dm: DorisMonitor): Promise<void> {
   const ns = dm.metadata.namespace ?? 'default';
   for (const o of deps.manager.cache.list(builtin.RoleBinding, undefined, monitorLabel)) {
     const labels = o.metadata.labels ?? {};
     if (labels[monitorLabel] !== dm.metadata.name || labels[monitorNamespaceLabel] !== ns) continue;
-    if (o.metadata.namespace === ns || keep.has(o.metadata.name)) continue;
+    if (o.metadata.namespace === ns) continue;
     await deps.applier.delete(builtin.RoleBinding, o.metadata.namespace, o.metadata.name);
   }
 }
@@ -423,5 +422,3 @@ async function ensureGrafanaSecret(
     if (!isConflict(err)) throw err; // 409: made meanwhile
   }
 }
-
-export type { ResolvedMonitorSpec, WatchedCluster };

@@ -13,9 +13,6 @@ export interface WatchedCluster {
   readonly electionNumber: number;
 }
 
-/** Every Doris series carries these (set by relabelling from the pod). */
-export const seriesLabels = ['namespace', 'cluster', 'component', 'pod'] as const;
-
 /** The scrape job of the Doris members and the one of the operator. */
 export const jobs = { doris: 'doris', operator: 'doris-operator' } as const;
 

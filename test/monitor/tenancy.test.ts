@@ -9,16 +9,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dorisMonitorKind } from '../../src/api/v1alpha1/index.ts';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
-import { RestClient } from '../../src/kube/rest.ts';
 import { bindingName } from '../../src/monitor/names.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
 import { createCluster, waitReady } from '../cluster/support.ts';
-import { kubeconfigYaml, serviceAccountToken } from '../support/control-plane.ts';
-import { eventually, newNamespace, testEnv } from '../support/env.ts';
+import { clientAs, eventually, newNamespace, testEnv } from '../support/env.ts';
 import { activeTargets, createMonitor, runManagedPrometheus, startMonitoringOperator } from './support.ts';
 
 test('monitors in two namespaces see only their own clusters, run restricted, and clean up on deletion', async (t) => {
-  const { client, info } = await testEnv();
+  const { client } = await testEnv();
   const nsA = await newNamespace(t, 'mon-a');
   const nsB = await newNamespace(t, 'mon-b');
   const nsM = await newNamespace(t, 'mon-m');
@@ -85,9 +83,7 @@ test('monitors in two namespaces see only their own clusters, run restricted, an
   }
 
   // mon-b's Prometheus is bound in its own namespace only.
-  const asB = await RestClient.fromKubeconfigText(
-    kubeconfigYaml(info.server, info.caPem, await serviceAccountToken(client, nsB, 'mon-b-prometheus')),
-  );
+  const asB = await clientAs(nsB, 'mon-b-prometheus');
   await asB.request({ method: 'GET', path: collectionPath(builtin.Pod, nsB) });
   await assert.rejects(
     asB.request({ method: 'GET', path: collectionPath(builtin.Pod, nsA) }),
