@@ -139,7 +139,14 @@ test('a schedule raises the minimum at its start and releases it at its end', as
     what: 'minimum raised at the start',
   });
   assert.ok(Date.now() >= opens - 100, 'not before the window opened');
-  const open = await getAutoscaler(ns, 'scaler');
+  // The cluster is scaled before the status is written: the status follows within the pass.
+  const open = await eventually(
+    async () => {
+      const a = await getAutoscaler(ns, 'scaler');
+      return a.status?.activeSchedules?.includes('rush') ? a : false;
+    },
+    { timeoutMs: 5000, intervalMs: 100, what: 'the schedule reported active' },
+  );
   assert.deepEqual(open.status?.activeSchedules, ['rush']);
   assert.equal(conditionOf(open, 'ScalingLimited')?.reason, 'TooFewReplicas');
   await eventually(async () => (await cnReplicas(ns)) === 1, {
@@ -148,7 +155,11 @@ test('a schedule raises the minimum at its start and releases it at its end', as
     what: 'minimum released at the end',
   });
   assert.ok(Date.now() >= closes - 100, 'not before the window closed');
-  assert.equal((await getAutoscaler(ns, 'scaler')).status?.activeSchedules, undefined);
+  await eventually(async () => (await getAutoscaler(ns, 'scaler')).status?.activeSchedules === undefined, {
+    timeoutMs: 5000,
+    intervalMs: 100,
+    what: 'the schedule reported closed',
+  });
 });
 
 test('metrics that cannot be read change nothing, and the condition says why; an upgrade makes a scale wait (S4)', async (t) => {
