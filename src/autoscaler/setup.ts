@@ -7,7 +7,6 @@ import {
   dorisClusterKind,
 } from '../api/v1alpha1/index.ts';
 import { builtin } from '../kube/resources.ts';
-import type { MapFunc } from '../runtime/controller.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { type KubeObject, keyOf } from '../runtime/object.ts';
 import { type AutoscalerDeps, type Memory, reconcileAutoscaler } from './reconcile.ts';
@@ -24,19 +23,6 @@ function clusterGate(c: KubeObject): string {
     ready?.status,
     ready?.reason,
   ].join('|');
-}
-
-/** Maps an object only when `signature` of it changed since last seen (forgetting deleted ones). */
-function onChangeOf(signature: (o: KubeObject) => string, map: MapFunc): MapFunc {
-  const seen = new Map<string, string>();
-  return (o) => {
-    const uid = o.metadata.uid ?? '';
-    if (o.metadata.deletionTimestamp !== undefined) seen.delete(uid);
-    const sig = signature(o);
-    if (seen.get(uid) === sig) return [];
-    seen.set(uid, sig);
-    return map(o);
-  };
 }
 
 export function setupAutoscalerController(
@@ -64,7 +50,8 @@ export function setupAutoscalerController(
     // cluster's other status writes (member views) do not cost a metrics read each.
     .watches(
       dorisClusterKind.resource,
-      onChangeOf(clusterGate, (c) => autoscalersOf(c.metadata.namespace, c.metadata.name)),
+      (c) => autoscalersOf(c.metadata.namespace, c.metadata.name),
+      (a, b) => clusterGate(a) !== clusterGate(b),
     )
     .complete((ctx) => reconcileAutoscaler(deps, ctx));
   new Counter({

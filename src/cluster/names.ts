@@ -13,6 +13,8 @@ export const labelKeys = {
   component: 'app.kubernetes.io/component',
   managedBy: 'app.kubernetes.io/managed-by',
   cluster: 'doris.cloudnative.dev/cluster',
+  /** On FE pods: master, follower or observer, as Doris last reported (role-labels.ts). */
+  feRole: 'doris.cloudnative.dev/fe-role',
 } as const;
 
 export const annotationKeys = {

@@ -40,6 +40,7 @@ import { growthSteps, isDisruptive, plan } from './plan/index.ts';
 import { buildMembers } from './plan/members.ts';
 import { balanceIs } from './plan/rollout.ts';
 import type { ClaimView, Operation, PlanInput, Step } from './plan/types.ts';
+import { feRoleChanges, labelFeRoles } from './role-labels.ts';
 import { desiredRootPassword, rootPasswordSource, rootSecretName, secureRoot } from './root-account.ts';
 import { buildStatus } from './status.ts';
 import { releaseStrandedPods } from './stranded.ts';
@@ -275,6 +276,15 @@ async function reconcileLive(
     members,
   });
   latest.object = (await updateStatus(manager.client, dorisClusterKind.resource, cluster, status)).object;
+  if (doris.known) {
+    // Informational (monitoring, kubectl): a label that cannot be written holds no step back.
+    const fePods = allPods.filter((p) => p.metadata.labels?.[labelKeys.component] === 'fe');
+    await labelFeRoles(
+      manager,
+      ref.namespace,
+      feRoleChanges(ref.name, ref.namespace, fePods, doris.frontends),
+    ).catch((err: unknown) => ctx.log.warn({ err }, 'cannot label the FE pods with their roles'));
+  }
   if (step === undefined) {
     // Members coming up register in Doris without any Kubernetes event: look again soon until Ready.
     return status.phase === 'Ready'

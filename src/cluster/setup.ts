@@ -1,7 +1,7 @@
 /** Registers the DorisCluster controller: its own kind, the objects it owns, and the pods of its members. */
 import { dorisClusterKind, dorisInitializerKind } from '../api/v1alpha1/index.ts';
 import { builtin } from '../kube/resources.ts';
-import type { MapFunc } from '../runtime/controller.ts';
+import { generationChanged } from '../runtime/controller.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { byLabel } from '../runtime/manager.ts';
 import { StepBackoff } from './failure.ts';
@@ -14,18 +14,6 @@ import { nodeGone } from './stranded.ts';
 export interface ClusterControllerOptions {
   /** How long a connection to a cluster's master is kept before a new login (default 5 min). */
   readonly connectionMaxAgeMs?: number;
-}
-
-/** Maps an object only when its generation is new to this map: status-only updates map to nothing. */
-function specChanges(map: MapFunc): MapFunc {
-  const seen = new Map<string, number>();
-  return (o) => {
-    const uid = o.metadata.uid ?? '';
-    const generation = o.metadata.generation ?? 0;
-    if (seen.get(uid) === generation) return [];
-    seen.set(uid, generation);
-    return map(o);
-  };
 }
 
 export function setupClusterController(manager: Manager, opts: ClusterControllerOptions = {}): void {
@@ -58,13 +46,13 @@ export function setupClusterController(manager: Manager, opts: ClusterController
     // Pods are owned by the StatefulSets, not the cluster: map them back by their cluster label.
     .watches(builtin.Pod, byLabel(labelKeys.cluster))
     .watches(builtin.PersistentVolumeClaim, byLabel(labelKeys.cluster))
-    // An initializer may name the Secret of root's password: its spec changes (not the status its
-    // runner writes per statement) wake the cluster; a deleted one is noticed at the next look.
+    // An initializer may name the Secret of root's password: its creation, spec changes and
+    // deletion wake the cluster, not the status its runner writes per statement.
     .watches(
       dorisInitializerKind.resource,
-      specChanges((d) =>
+      (d) =>
         d.spec?.clusterRef?.name === undefined ? [] : [`${d.metadata.namespace}/${d.spec.clusterRef.name}`],
-      ),
+      generationChanged,
     )
     // A node deleted or taken out of service wakes the clusters with pods on it (stranded.ts).
     .watches(builtin.Node, (node) =>

@@ -22,7 +22,8 @@ export interface RuleGroup {
 
 const by = 'namespace, cluster';
 const up = (sel: string) => `up{job="${jobs.doris}", ${sel}}`;
-const followers = up('component="fe", role="follower"');
+/** The voting FEs: the master is a follower too. */
+const followers = up('component="fe", role=~"follower|master"');
 
 export function alertRules(alerts: ResolvedMonitorSpec['alerts']): RuleGroup[] {
   const members: AlertRule[] = [

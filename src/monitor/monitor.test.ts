@@ -52,6 +52,13 @@ test('relabelling keeps the watched clusters and marks the followers of each by 
   assert.ok(re.test('mon;doris;doris-fe-2'));
   assert.ok(!re.test('mon;doris;doris-fe-3'), 'fe-3 is an observer');
   assert.ok(!re.test('mon;doris;doris-fe-12'));
+  // The role the operator labels FE pods with (master included) comes last, so it wins.
+  const last = rules.at(-1) as { source_labels?: string[]; regex?: string; target_label?: string };
+  assert.deepEqual(last, {
+    source_labels: ['__meta_kubernetes_pod_label_doris_cloudnative_dev_fe_role'],
+    regex: '(master|follower|observer)',
+    target_label: 'role',
+  });
 });
 
 test('every managed pod runs under the restricted profile, and every object is owned or labelled', () => {

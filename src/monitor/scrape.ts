@@ -3,8 +3,9 @@
  * Members are found by Kubernetes pod discovery limited to the watched namespaces (so a Role in
  * each is enough) and kept by relabelling when they belong to a watched cluster: FE on its `http`
  * port (8030), BE and CN on `webserver` (8040), Broker left out (it serves no metrics). Each series
- * gets namespace, cluster, component, pod and, for an FE, role (follower or observer; the master
- * is the FE with `node_info{type="is_master"}`).
+ * gets namespace, cluster, component, pod and, for an FE, role: master, follower or observer from
+ * the label the operator keeps on FE pods (Doris' SHOW FRONTENDS, cluster/role-labels.ts), else
+ * follower or observer from the cluster's election number (a pod the operator has not labelled yet).
  */
 import type { ResolvedMonitorSpec } from '../api/v1alpha1/index.ts';
 import { labelKeys } from '../cluster/names.ts';
@@ -34,6 +35,7 @@ export interface ScrapeInput {
 
 const clusterLabel = podLabelMeta(labelKeys.cluster);
 const componentLabel = podLabelMeta(labelKeys.component);
+const feRoleLabel = podLabelMeta(labelKeys.feRole);
 
 /** Relabelling that keeps the members of the watched clusters and names their series. */
 export function memberRelabelling(clusters: readonly WatchedCluster[]): object[] {
@@ -62,6 +64,7 @@ export function memberRelabelling(clusters: readonly WatchedCluster[]): object[]
     { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
     { source_labels: [componentLabel], regex: 'fe', target_label: 'role', replacement: 'observer' },
     ...followers,
+    { source_labels: [feRoleLabel], regex: '(master|follower|observer)', target_label: 'role' },
   ];
 }
 

@@ -2,6 +2,7 @@
 import { type DorisMonitor, dorisClusterKind, dorisMonitorKind } from '../api/v1alpha1/index.ts';
 import { builtin } from '../kube/resources.ts';
 import { Applier } from '../runtime/apply.ts';
+import { generationChanged } from '../runtime/controller.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { keyOf } from '../runtime/object.ts';
 import { monitorLabel, monitorNamespaceLabel } from './names.ts';
@@ -35,8 +36,13 @@ export function setupMonitorController(manager: Manager, opts: MonitorController
   const controller = manager
     .controller('dorismonitor', dorisMonitorKind.resource)
     .ignoringStatusUpdates()
-    // A watched cluster appearing, or its election number changing, changes the configuration.
-    .watches(dorisClusterKind.resource, (c) => monitorsOf(c.metadata.namespace, c.metadata.name))
+    // A watched cluster appearing, going, or its spec (election number, components) changing
+    // changes the configuration; its status writes do not.
+    .watches(
+      dorisClusterKind.resource,
+      (c) => monitorsOf(c.metadata.namespace, c.metadata.name),
+      generationChanged,
+    )
     .complete((ctx) => reconcileMonitor(deps, ctx));
   // What a monitor created, cached by its label only (the cluster controller caches its own).
   const ownerKey = (o: { metadata: { namespace?: string; labels?: Record<string, string> } }) => {

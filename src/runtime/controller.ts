@@ -57,6 +57,12 @@ export type Reconciler = (ctx: ReconcileContext) => Promise<Outcome>;
 /** Maps a changed object to the keys of the primary objects to reconcile. */
 export type MapFunc = (obj: KubeObject) => readonly string[];
 
+/** Whether an update (old, new) is worth a pass; additions and deletions always are. */
+export type Relevance = (oldObj: KubeObject, newObj: KubeObject) => boolean;
+
+/** Updates that change the spec (a new generation): status writes of a watched kind wake nothing. */
+export const generationChanged: Relevance = (a, b) => a.metadata.generation !== b.metadata.generation;
+
 export interface ControllerOptions {
   readonly name: string;
   readonly reconcile: Reconciler;
@@ -118,11 +124,7 @@ export class Controller {
   }
 
   /** Feeds the queue from an informer through `map`; `relevant` may drop updates that change nothing of interest. */
-  watch(
-    informer: Informer,
-    map: MapFunc,
-    relevant?: (oldObj: KubeObject, newObj: KubeObject) => boolean,
-  ): void {
+  watch(informer: Informer, map: MapFunc, relevant?: Relevance): void {
     const enqueue = (obj: KubeObject) => {
       for (const key of map(obj)) this.queue.add(key);
     };

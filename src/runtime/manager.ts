@@ -10,7 +10,7 @@ import type { ResourceType } from '../kube/resources.ts';
 import type { RestClient } from '../kube/rest.ts';
 import { Applier } from './apply.ts';
 import { Cache } from './cache.ts';
-import { beyondStatus, Controller, type MapFunc, type Reconciler } from './controller.ts';
+import { beyondStatus, Controller, type MapFunc, type Reconciler, type Relevance } from './controller.ts';
 import { EventRecorder } from './events.ts';
 import { close, serveMetricsAndProbes } from './http.ts';
 import { LeaderElector } from './leader.ts';
@@ -52,7 +52,7 @@ interface Registration {
   readonly name: string;
   readonly primary: ResourceType;
   readonly owns: ResourceType[];
-  readonly watches: { type: ResourceType; map: MapFunc }[];
+  readonly watches: { type: ResourceType; map: MapFunc; relevant?: Relevance }[];
   concurrency?: number;
   ignoreOwnStatus?: boolean;
 }
@@ -72,9 +72,9 @@ export class ControllerBuilder {
     return this;
   }
 
-  /** Any change of `type` requeues the primary objects `map` names. */
-  watches(type: ResourceType, map: MapFunc): this {
-    this.reg.watches.push({ type, map });
+  /** A change of `type` requeues the primary objects `map` names; `relevant` may drop updates. */
+  watches(type: ResourceType, map: MapFunc, relevant?: Relevance): this {
+    this.reg.watches.push({ type, map, ...(relevant ? { relevant } : {}) });
     return this;
   }
 
@@ -174,7 +174,8 @@ export class Manager {
         });
       }
     }
-    for (const w of reg.watches) for (const i of this.cache.informersFor(w.type)) controller.watch(i, w.map);
+    for (const w of reg.watches)
+      for (const i of this.cache.informersFor(w.type)) controller.watch(i, w.map, w.relevant);
     this.controllers.push(controller);
     return controller;
   }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { builtin, collectionPath } from '../../src/kube/resources.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
 import { newNamespace, testEnv } from '../support/env.ts';
-import { createCluster, startOperator, waitReady } from './support.ts';
+import { createCluster, feRolesLabelled, startOperator, waitReady } from './support.ts';
 
 test('a 3 FE / 3 BE cluster is created, registers in Doris and reports Ready', async (t) => {
   const ns = await newNamespace(t, 'deploy');
@@ -19,6 +19,9 @@ test('a 3 FE / 3 BE cluster is created, registers in Doris and reports Ready', a
   assert.equal(fes.filter((m) => m.isMaster).length, 1, 'one master');
   assert.equal(fes.filter((m) => m.role === 'FOLLOWER').length, 3, 'electionNumber 3: three followers');
   assert.ok((s?.be?.members ?? []).every((m) => m.alive && m.decommission === 'None'));
+  // Each FE pod says its role in Doris: one master, two followers.
+  const roles = await feRolesLabelled(ns, 'doris');
+  assert.deepEqual(Object.values(roles).sort(), ['follower', 'follower', 'master']);
 
   const { client } = await testEnv();
   const sts = await client.request<{ items: KubeObject[] }>({

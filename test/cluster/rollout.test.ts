@@ -11,6 +11,7 @@ import { RestClient } from '../../src/kube/rest.ts';
 import { eventually, newNamespace, testEnv } from '../support/env.ts';
 import {
   createCluster,
+  feRolesLabelled,
   getCluster,
   logMark,
   namespaceLog,
@@ -30,6 +31,7 @@ test('an upgrade restarts BE, CN, FE observers, followers and the master last, o
   });
   const before = await waitReady(ns, 'doris', 120_000);
   const oldMaster = before.status?.fe?.members?.find((m) => m.isMaster)?.podName?.replace(/^doris-/, '');
+  assert.equal((await feRolesLabelled(ns, 'doris'))[`doris-${oldMaster}`], 'master');
   const since = await logMark();
 
   await patchSpec(ns, 'doris', { version: '2.1.8' });
@@ -63,6 +65,11 @@ test('an upgrade restarts BE, CN, FE observers, followers and the master last, o
   const fe = order.filter((p) => p.startsWith('fe'));
   assert.equal(fe[0], 'fe-3', 'the observer first');
   assert.equal(fe.at(-1), oldMaster, 'the master restarts last');
+  // Restarting the master moved it: the labels follow Doris (one master, the observer stays one).
+  const roles = await feRolesLabelled(ns, 'doris');
+  assert.deepEqual(Object.values(roles).sort(), ['follower', 'follower', 'master', 'observer']);
+  assert.equal(roles['doris-fe-3'], 'observer');
+  assert.equal(roles[`doris-${oldMaster}`], 'follower', 'the old master is a follower now');
 
   // Balancing off before the first BE restart, back on after the BE phase.
   const stmts = log.filter((e) => e.kind === 'statement').map((e) => e.text);

@@ -11,6 +11,7 @@ import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts
 import { RestClient } from '../../src/kube/rest.ts';
 import { createLogger, silentLogger } from '../../src/runtime/log.ts';
 import { Manager } from '../../src/runtime/manager.ts';
+import type { KubeObject } from '../../src/runtime/object.ts';
 import { installCrds } from '../api/support.ts';
 import type { LogEntry } from '../support/doris/index.ts';
 import { eventually, simulator, testEnv } from '../support/env.ts';
@@ -136,6 +137,38 @@ export function waitReady(namespace: string, name: string, timeoutMs = 90_000): 
       return s?.phase === 'Ready' && s.observedGeneration === dc.metadata.generation ? dc : false;
     },
     { timeoutMs, what: `${namespace}/${name} to be Ready` },
+  );
+}
+
+/**
+ * Waits until every FE pod carries the role Doris gives it in the cluster's status (the master
+ * `master`, the others `follower` or `observer`); returns pod -> role.
+ */
+export function feRolesLabelled(namespace: string, name: string): Promise<Record<string, string>> {
+  return eventually(
+    async () => {
+      const { client } = await testEnv();
+      const dc = await getCluster(namespace, name);
+      const pods = await client.request<{ items: KubeObject[] }>({
+        method: 'GET',
+        path: `${collectionPath(builtin.Pod, namespace)}?labelSelector=${encodeURIComponent(`app.kubernetes.io/component=fe,app.kubernetes.io/instance=${name}`)}`,
+      });
+      const labels = Object.fromEntries(
+        pods.items.map((p) => [p.metadata.name, p.metadata.labels?.['doris.cloudnative.dev/fe-role'] ?? '']),
+      );
+      const members = dc.status?.fe?.members ?? [];
+      const want = Object.fromEntries(
+        members.map((m) => [
+          m.podName,
+          m.isMaster ? 'master' : m.role === 'FOLLOWER' ? 'follower' : 'observer',
+        ]),
+      );
+      const same =
+        Object.keys(want).length === pods.items.length &&
+        Object.entries(want).every(([pod, role]) => labels[pod] === role);
+      return same ? labels : false;
+    },
+    { timeoutMs: 30_000, what: `${namespace}/${name}: FE pods labelled with their Doris roles` },
   );
 }
 

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { monitorSpecSchema } from '../../src/api/v1alpha1/index.ts';
 import { alertRules } from '../../src/monitor/alerts.ts';
 import { dashboards } from '../../src/monitor/dashboards/index.ts';
-import { createCluster, patchSpec, waitReady } from '../cluster/support.ts';
+import { createCluster, getCluster, patchSpec, waitReady } from '../cluster/support.ts';
 import { eventually, newNamespace, simulator } from '../support/env.ts';
 import {
   activeTargets,
@@ -87,17 +87,22 @@ test('managed monitor: every member a target, every panel and alert reads data, 
     { qps: 40, latencyMs: 25, errorRatio: 0.02, loadRows: 5000 },
   );
 
+  // Every member up, and the FEs with the role Doris gives them (the operator labels their pods).
   const doris = await eventually(
     async () => {
       const targets = (await activeTargets(prometheus.url)).filter((x) => x.labels.job === 'doris');
-      return targets.length === 7 && targets.every((x) => x.health === 'up') ? targets : undefined;
+      const masters = targets.filter((x) => x.labels.role === 'master').length;
+      return targets.length === 7 && targets.every((x) => x.health === 'up') && masters === 1
+        ? targets
+        : undefined;
     },
-    { timeoutMs: 60_000, what: '7 Doris targets up' },
+    { timeoutMs: 60_000, what: '7 Doris targets up, one of them the master' },
   );
   const byPod = Object.fromEntries(doris.map((x) => [x.labels.pod, x.labels]));
+  const master = (await getCluster(ns, 'doris')).status?.fe?.members?.find((m) => m.isMaster)?.podName;
   for (const i of [0, 1, 2]) {
     assert.equal(byPod[`doris-fe-${i}`]?.component, 'fe');
-    assert.equal(byPod[`doris-fe-${i}`]?.role, 'follower');
+    assert.equal(byPod[`doris-fe-${i}`]?.role, `doris-fe-${i}` === master ? 'master' : 'follower');
     assert.equal(byPod[`doris-be-${i}`]?.component, 'be');
     assert.equal(byPod[`doris-be-${i}`]?.cluster, 'doris');
     assert.equal(byPod[`doris-be-${i}`]?.namespace, ns);

@@ -1,9 +1,10 @@
 /** A manager serves metrics and probes, and its controllers follow owned objects back to their owner. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { builtin, collectionPath } from '../../src/kube/resources.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import { RestClient } from '../../src/kube/rest.ts';
-import { done } from '../../src/runtime/controller.ts';
+import { done, generationChanged } from '../../src/runtime/controller.ts';
 import { silentLogger } from '../../src/runtime/log.ts';
 import { Manager } from '../../src/runtime/manager.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
@@ -110,4 +111,79 @@ test('a restricted type caches only the objects its selector matches, without ma
     ['mine'],
   );
   assert.ok(!seen.includes('other') && !seen.includes('kube-root-ca.crt'), seen.join());
+});
+
+test('a watch with generationChanged wakes on creation, spec changes and deletion, not on metadata or status', async (t) => {
+  const { client, info } = await testEnv();
+  const ns = await newNamespace(t, 'mgr');
+  const manager = new Manager({
+    client: await RestClient.fromKubeconfigFile(info.kubeconfigPath),
+    logger: silentLogger,
+    identity: 'test',
+    namespaces: [ns],
+  });
+  const passes = { spec: 0, every: 0 };
+  // Two watches of one informer: `every` proves each update reached the controller.
+  manager
+    .controller('generations', builtin.ConfigMap)
+    .watches(builtin.Deployment, () => [`${ns}/spec`], generationChanged)
+    .watches(builtin.Deployment, () => [`${ns}/every`])
+    .complete(async ({ key }) => {
+      passes[key.name as keyof typeof passes]++;
+      return done;
+    });
+  await manager.start();
+  t.after(() => manager.stop());
+
+  const path = objectPath(builtin.Deployment, ns, 'd');
+  const labels = { app: 'd' };
+  await client.request({
+    method: 'POST',
+    path: collectionPath(builtin.Deployment, ns),
+    body: {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd' },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+      },
+    },
+  });
+  await eventually(() => passes.spec === 1 && passes.every >= 1, { what: 'the creation seen by both' });
+  // The controller-manager writes the Deployment's status; a label is a metadata-only change.
+  await eventually(
+    async () =>
+      (
+        await client.request<KubeObject & { status?: { observedGeneration?: number } }>({
+          method: 'GET',
+          path,
+        })
+      ).status?.observedGeneration === 1,
+    { what: 'the status written' },
+  );
+  const every = passes.every;
+  await client.request({
+    method: 'PATCH',
+    path,
+    contentType: 'application/merge-patch+json',
+    body: { metadata: { labels: { touched: 'yes' } } },
+  });
+  await eventually(() => passes.every > every, { what: 'the label change delivered' });
+  await sleep(300);
+  assert.equal(passes.spec, 1, 'status and metadata updates wake nothing');
+
+  await client.request({
+    method: 'PATCH',
+    path,
+    contentType: 'application/merge-patch+json',
+    body: { spec: { minReadySeconds: 5 } },
+  });
+  // An update maps its old and its new object: one change may make two passes.
+  await eventually(() => passes.spec > 1, { what: 'the spec change woke it' });
+  await sleep(300);
+  const afterSpec = passes.spec;
+  await client.request({ method: 'DELETE', path });
+  await eventually(() => passes.spec > afterSpec, { what: 'the deletion woke it' });
 });

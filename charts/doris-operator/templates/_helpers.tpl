@@ -103,10 +103,11 @@ Cluster-wide mode puts them in a ClusterRole; namespaced mode in a Role in each 
 - apiGroups: [policy]
   resources: [poddisruptionbudgets]
   verbs: [list, watch, create, patch, delete]
-# Member pods: cached, and deleted one at a time by rolling restarts and upgrades.
+# Member pods: cached, deleted one at a time by rolling restarts and upgrades, force-deleted when
+# their node is deleted or out of service, and FE pods labelled with their Doris role.
 - apiGroups: [""]
   resources: [pods]
-  verbs: [list, watch, delete]
+  verbs: [list, watch, patch, delete]
 # Claims: cached, patched to grow them (storage expansion), and the metadata claim of a failed
 # FE deleted by failover so the FE is rebuilt empty.
 - apiGroups: [""]

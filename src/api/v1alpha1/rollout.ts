@@ -22,9 +22,10 @@ export const rolloutSchema = z
       .max(100)
       .default(1)
       .describe(
-        'How many CN or Broker members (stateless) may restart at once. FE and BE members always restart ' +
-          'one at a time, each confirmed alive in Doris with the new version before the next, to keep the ' +
-          'FE quorum and the tablet replicas.',
+        'How many CN or Broker members (stateless) voluntary disruptions such as node drains may take down ' +
+          "at once (their PodDisruptionBudgets); FE and BE budgets always allow one. The operator's own " +
+          'restarts (upgrades, configuration) take every member one at a time, each confirmed alive in ' +
+          'Doris with the new version before the next.',
       ),
     memberTimeoutSeconds: z
       .int()

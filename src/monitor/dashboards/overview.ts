@@ -17,8 +17,8 @@ export function overviewDashboard() {
       stat(
         'FE followers up',
         'none',
-        'FE followers answering; a majority must be up for a master to exist.',
-        q(`sum by (cluster) (${up('component="fe", role="follower"')})`, '{{cluster}}'),
+        'FE followers answering, the master included; a majority must be up for a master to exist.',
+        q(`sum by (cluster) (${up('component="fe", role=~"follower|master"')})`, '{{cluster}}'),
       ),
     )
     .withPanel(
