@@ -96,10 +96,11 @@ const cases: Case[] = [
   },
   {
     alert: 'DorisFollowerQuorumAtRisk',
+    // The master votes: with it, 2 of 3 followers are up (at risk, not lost).
     series: [
-      [sel('up', fe('c-fe-0')), '1x5'],
-      [sel('up', fe('c-fe-1')), '1x5'],
-      [sel('up', fe('c-fe-2')), '1 0x4'],
+      [sel('up', fe('c-fe-0', 'master')), '1x5'],
+      [sel('up', fe('c-fe-1')), '1 0x4'],
+      [sel('up', fe('c-fe-2')), '1x5'],
       [sel('up', fe('c-fe-3', 'observer')), '0x5'],
     ],
     at: '3m',
@@ -279,7 +280,7 @@ test('every alert has a promtool unit test, and each fires as its test says', (t
       interval: '1m',
       input_series: series([
         [sel('up', fe('c-fe-0')), '1x6'],
-        [sel('up', fe('c-fe-1')), '1x6'],
+        [sel('up', fe('c-fe-1', 'master')), '1x6'],
         [sel('up', fe('c-fe-2')), '1x6'],
         [sel('up', be('c-be-0')), '1x6'],
         [sel('node_info', { ...fe('c-fe-1'), type: 'is_master' }), '1x6'],
