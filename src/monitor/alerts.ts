@@ -29,7 +29,9 @@ export function alertRules(alerts: ResolvedMonitorSpec['alerts']): RuleGroup[] {
   const members: AlertRule[] = [
     {
       alert: 'DorisFEDown',
-      expr: `${up('component="fe"')} == 0`,
+      // Without role: a master that stops is relabelled a follower after the election, and the
+      // alert must stay the same one.
+      expr: `max without (role) (${up('component="fe"')}) == 0`,
       for: '1m',
       labels: { severity: 'warning' },
       annotations: {
