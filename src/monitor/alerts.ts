@@ -182,7 +182,10 @@ export function alertRules(alerts: ResolvedMonitorSpec['alerts']): RuleGroup[] {
     },
     {
       alert: 'DorisFEHeapHigh',
-      expr: 'jvm_heap_size_bytes{type="used"} / ignoring (type) jvm_heap_size_bytes{type="max"} > 0.9',
+      // Without role, as DorisFEDown: the FE that was master stays one alert.
+      expr:
+        'max without (role) (jvm_heap_size_bytes{type="used"}) / ignoring (type) ' +
+        'max without (role) (jvm_heap_size_bytes{type="max"}) > 0.9',
       for: '10m',
       labels: { severity: 'warning' },
       annotations: {

@@ -176,11 +176,13 @@ const cases: Case[] = [
   {
     alert: 'DorisFEHeapHigh',
     series: [
-      [sel('jvm_heap_size_bytes', { ...fe('c-fe-0'), type: 'used' }), '95x15'],
-      [sel('jvm_heap_size_bytes', { ...fe('c-fe-0'), type: 'max' }), '100x15'],
+      [sel('jvm_heap_size_bytes', { ...fe('c-fe-0', 'master'), type: 'used' }), '95x5 stale'],
+      [sel('jvm_heap_size_bytes', { ...fe('c-fe-0', 'master'), type: 'max' }), '100x5 stale'],
+      [sel('jvm_heap_size_bytes', { ...fe('c-fe-0'), type: 'used' }), '_x6 95x10'],
+      [sel('jvm_heap_size_bytes', { ...fe('c-fe-0'), type: 'max' }), '_x6 100x10'],
     ],
     at: '12m',
-    labels: { ...fe('c-fe-0'), severity: 'warning' },
+    labels: { ...doris, component: 'fe', pod: 'c-fe-0', severity: 'warning' },
     summary: 'FE c-fe-0 uses 95% of its heap.',
   },
   {
