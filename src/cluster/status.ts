@@ -185,6 +185,7 @@ export function buildStatus(s: StatusInput): DorisClusterStatus {
     .flatMap((c) => input.failures?.[c] ?? [])
     .filter((f) => f.recoveredAt === undefined).length;
   const feVersion = doris.known ? doris.frontends.find((f) => f.isMaster)?.version : undefined;
+  const master = doris.known ? perComponent.fe?.members?.find((m) => m.isMaster)?.podName : undefined;
   return {
     observedGeneration: s.generation,
     phase,
@@ -195,6 +196,7 @@ export function buildStatus(s: StatusInput): DorisClusterStatus {
       : s.previous?.version
         ? { version: s.previous.version }
         : {}),
+    ...(master ? { master } : {}),
     conditions: list,
     ...perComponent,
     ...(operation ? { operation } : {}),

@@ -110,6 +110,7 @@ test('kubectl get doris lists clusters with the printer columns', async (t) => {
       status: {
         phase: 'Upgrading',
         version: '2.1.8',
+        master: 'analytics-fe-1',
         fe: { ready: '3/3' },
         be: { ready: '2/3' },
         operation: {
@@ -147,7 +148,8 @@ test('kubectl get doris lists clusters with the printer columns', async (t) => {
 
   const wide = await kubectl(['get', 'dc', '-n', ns, '-o', 'wide']);
   assert.equal(wide.code, 0, wide.stderr);
-  assert.match(wide.stdout, /BROKER\s+VERSION\s+PHASE\s+FAILED\s+OPERATION\s+MEMBER/);
+  assert.match(wide.stdout, /BROKER\s+VERSION\s+MASTER\s+PHASE\s+FAILED\s+OPERATION\s+MEMBER/);
+  assert.match(wide.stdout, /2\.1\.8\s+analytics-fe-1\s+Upgrading/);
   assert.match(wide.stdout, /Upgrading\s+Upgrade\s+analytics-be-2/);
 });
 

@@ -22,6 +22,7 @@ test('a 3 FE / 3 BE cluster is created, registers in Doris and reports Ready', a
   // Each FE pod says its role in Doris: one master, two followers.
   const roles = await feRolesLabelled(ns, 'doris');
   assert.deepEqual(Object.values(roles).sort(), ['follower', 'follower', 'master']);
+  assert.equal(roles[s?.master ?? ''], 'master', 'status.master names the pod labelled master');
 
   const { client } = await testEnv();
   const sts = await client.request<{ items: KubeObject[] }>({

@@ -70,6 +70,8 @@ test('an upgrade restarts BE, CN, FE observers, followers and the master last, o
   assert.deepEqual(Object.values(roles).sort(), ['follower', 'follower', 'master', 'observer']);
   assert.equal(roles['doris-fe-3'], 'observer');
   assert.equal(roles[`doris-${oldMaster}`], 'follower', 'the old master is a follower now');
+  const master = (await getCluster(ns, 'doris')).status?.master;
+  assert.equal(roles[master ?? ''], 'master', `status.master (${master}) follows`);
 
   // Balancing off before the first BE restart, back on after the BE phase.
   const stmts = log.filter((e) => e.kind === 'statement').map((e) => e.text);

@@ -22,7 +22,7 @@ describe('the DorisCluster CRD', () => {
     assert.deepEqual(crd.spec.versions[0]!.subresources, { status: {} });
   });
 
-  test('printer columns: FE, BE, CN ready, version, phase, failed, operation, age; broker and member with -o wide', () => {
+  test('printer columns: FE, BE, CN ready, version, phase, failed, operation, age; broker, master and member with -o wide', () => {
     const cols = crd.spec.versions[0]!.additionalPrinterColumns!;
     assert.deepEqual(
       cols.filter((c) => !c.priority).map((c) => `${c.name}=${c.jsonPath}`),
@@ -39,7 +39,7 @@ describe('the DorisCluster CRD', () => {
     );
     assert.deepEqual(
       cols.filter((c) => c.priority === 1).map((c) => c.name),
-      ['Broker', 'Member'],
+      ['Broker', 'Master', 'Member'],
     );
   });
 

@@ -149,6 +149,13 @@ export const dorisClusterKind = defineKind({
     },
     { name: 'Version', type: 'string', jsonPath: '.status.version', description: 'Doris version running.' },
     {
+      name: 'Master',
+      type: 'string',
+      jsonPath: '.status.master',
+      description: 'Pod of the FE master.',
+      priority: 1,
+    },
+    {
       name: 'Phase',
       type: 'string',
       jsonPath: '.status.phase',

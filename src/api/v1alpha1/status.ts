@@ -162,6 +162,13 @@ export const dorisClusterStatusSchema = z
           'spec cannot be carried out. The conditions give the detail.',
       ),
     version: z.string().optional().describe('Doris version the cluster runs (that of the FE master).'),
+    master: z
+      .string()
+      .optional()
+      .describe(
+        'Pod of the FE master as Doris last reported it (absent while Doris cannot be reached); the pod ' +
+          'also carries the label doris.cloudnative.dev/fe-role=master.',
+      ),
     failedMembers: z
       .int()
       .min(0)
