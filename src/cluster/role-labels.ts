@@ -15,7 +15,7 @@ import { labelKeys, memberOfHost, ordinalOf } from './names.ts';
 
 export type FeRole = 'master' | 'follower' | 'observer';
 
-export function feRoleOf(row: Frontend): FeRole {
+function feRoleOf(row: Frontend): FeRole {
   return row.isMaster ? 'master' : row.role === 'FOLLOWER' ? 'follower' : 'observer';
 }
 

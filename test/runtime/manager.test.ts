@@ -6,21 +6,26 @@ import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts
 import { RestClient } from '../../src/kube/rest.ts';
 import { done, generationChanged } from '../../src/runtime/controller.ts';
 import { silentLogger } from '../../src/runtime/log.ts';
-import { Manager } from '../../src/runtime/manager.ts';
+import { Manager, type ManagerOptions } from '../../src/runtime/manager.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
 import { eventually, newNamespace, testEnv } from '../support/env.ts';
 
-test('owned objects requeue their owner; metrics and probes are served', async (t) => {
-  const { client, info } = await testEnv();
-  const ns = await newNamespace(t, 'mgr');
-  const manager = new Manager({
+/** A manager watching `namespace`, as the admin of the test control plane. */
+async function testManager(namespace: string, opts: Partial<ManagerOptions> = {}): Promise<Manager> {
+  const { info } = await testEnv();
+  return new Manager({
     client: await RestClient.fromKubeconfigFile(info.kubeconfigPath),
     logger: silentLogger,
     identity: 'test',
-    namespaces: [ns],
-    metricsAddress: '127.0.0.1:0',
-    probeAddress: '127.0.0.1:0',
+    namespaces: [namespace],
+    ...opts,
   });
+}
+
+test('owned objects requeue their owner; metrics and probes are served', async (t) => {
+  const { client } = await testEnv();
+  const ns = await newNamespace(t, 'mgr');
+  const manager = await testManager(ns, { metricsAddress: '127.0.0.1:0', probeAddress: '127.0.0.1:0' });
   const seen: string[] = [];
   // Primary: ConfigMaps; owned: Secrets whose controller is a ConfigMap.
   manager
@@ -69,14 +74,9 @@ test('owned objects requeue their owner; metrics and probes are served', async (
 });
 
 test('a restricted type caches only the objects its selector matches, without managedFields', async (t) => {
-  const { client, info } = await testEnv();
+  const { client } = await testEnv();
   const ns = await newNamespace(t, 'mgr');
-  const manager = new Manager({
-    client: await RestClient.fromKubeconfigFile(info.kubeconfigPath),
-    logger: silentLogger,
-    identity: 'test',
-    namespaces: [ns],
-  });
+  const manager = await testManager(ns);
   manager.cache.restrict(builtin.ConfigMap, 'example.com/mine');
   const seen: string[] = [];
   manager
@@ -114,14 +114,9 @@ test('a restricted type caches only the objects its selector matches, without ma
 });
 
 test('a watch with generationChanged wakes on creation, spec changes and deletion, not on metadata or status', async (t) => {
-  const { client, info } = await testEnv();
+  const { client } = await testEnv();
   const ns = await newNamespace(t, 'mgr');
-  const manager = new Manager({
-    client: await RestClient.fromKubeconfigFile(info.kubeconfigPath),
-    logger: silentLogger,
-    identity: 'test',
-    namespaces: [ns],
-  });
+  const manager = await testManager(ns);
   const passes = { spec: 0, every: 0 };
   // Two watches of one informer: `every` proves each update reached the controller.
   manager
