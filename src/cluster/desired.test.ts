@@ -87,8 +87,76 @@ test('the CR labels and annotations never reach pods; pod and inherited metadata
   assert.equal(tpl.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'], undefined);
   assert.deepEqual(Object.keys(tpl.metadata.annotations).sort(), [
     'doris.cloudnative.dev/config-hash',
+    'doris.cloudnative.dev/pod-template-hash',
     'prometheus.io/scrape',
   ]);
+});
+
+const templateHash = (spec: ReturnType<typeof withDefaults>, c: 'fe' | 'be', r: ClusterRef = ref) =>
+  buildStatefulSet(r, spec, c, 3).spec.template.metadata.annotations[
+    'doris.cloudnative.dev/pod-template-hash'
+  ];
+
+test('any change to a pod template (not only image and config) changes its hash, and only that component', () => {
+  const a = withDefaults(base);
+  assert.equal(templateHash(a, 'be'), templateHash(withDefaults(base), 'be'), 'deterministic');
+  const changes: Record<string, object> = {
+    resources: { be: { replicas: 3, resources: { limits: { cpu: '8', memory: '32Gi' } } } },
+    env: { be: { replicas: 3, pod: { env: [{ name: 'TZ', value: 'UTC' }] } } },
+    tolerations: { be: { replicas: 3, pod: { tolerations: [{ key: 'k', operator: 'Exists' }] } } },
+    affinity: { be: { replicas: 3, pod: { affinity: { nodeAffinity: {} } } } },
+    sidecars: { be: { replicas: 3, pod: { sidecars: [{ name: 'log', image: 'busybox' }] } } },
+    probes: { be: { replicas: 3, probes: { startTimeoutSeconds: 900 } } },
+  };
+  for (const [what, change] of Object.entries(changes)) {
+    const b = withDefaults({ ...base, ...change });
+    assert.notEqual(templateHash(a, 'be'), templateHash(b, 'be'), what);
+    assert.equal(templateHash(a, 'fe'), templateHash(b, 'fe'), `${what} leaves the FE alone`);
+  }
+  const restarted = { ...ref, restartedAt: '2026-12-07T21:00:00Z' };
+  assert.notEqual(
+    templateHash(a, 'fe'),
+    templateHash(a, 'fe', restarted),
+    'restartedAt rolls every component',
+  );
+  assert.equal(
+    buildStatefulSet(restarted, a, 'be', 3).spec.template.metadata.annotations[
+      'doris.cloudnative.dev/restartedAt'
+    ],
+    '2026-12-07T21:00:00Z',
+  );
+});
+
+test('ENV_FE_ADDR names the FE Service under the cluster domain', () => {
+  const spec = withDefaults(base);
+  const envOf = (r: ClusterRef) =>
+    buildStatefulSet(r, spec, 'be', 3).spec.template.spec.containers[0].env.find(
+      (e: { name: string }) => e.name === 'ENV_FE_ADDR',
+    )?.value;
+  assert.equal(envOf(ref), `doris-fe-internal.${ref.namespace}.svc.cluster.local`);
+  assert.equal(
+    envOf({ ...ref, clusterDomain: 'example.local' }),
+    `doris-fe-internal.${ref.namespace}.svc.example.local`,
+  );
+});
+
+test('probe timings follow spec.<component>.probes; the defaults are the former fixed ones', () => {
+  const main = (spec: ReturnType<typeof withDefaults>, c: 'fe' | 'be') =>
+    buildStatefulSet(ref, spec, c, 3).spec.template.spec.containers[0];
+  const d = main(withDefaults(base), 'fe');
+  assert.equal(d.startupProbe.failureThreshold * d.startupProbe.periodSeconds, 360);
+  assert.equal(d.livenessProbe.failureThreshold * d.livenessProbe.periodSeconds, 15);
+  assert.equal(main(withDefaults(base), 'be').startupProbe.failureThreshold * 5, 300);
+  const big = main(
+    withDefaults({
+      ...base,
+      fe: { replicas: 3, probes: { startTimeoutSeconds: 3600, liveTimeoutSeconds: 60 } },
+    }),
+    'fe',
+  );
+  assert.equal(big.startupProbe.failureThreshold * big.startupProbe.periodSeconds, 3600);
+  assert.equal(big.livenessProbe.failureThreshold * big.livenessProbe.periodSeconds, 60);
+  assert.deepEqual(big.startupProbe.tcpSocket, { port: 9030 });
 });
 
 test('a configuration change changes the pod template hash of that component only', () => {

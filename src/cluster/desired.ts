@@ -28,6 +28,10 @@ export interface ClusterRef {
   readonly uid: string;
   readonly apiVersion: string;
   readonly kind: string;
+  /** The DNS domain of the Kubernetes cluster it runs in (the manager's). @default 'cluster.local' */
+  readonly clusterDomain?: string;
+  /** Its `doris.cloudnative.dev/restartedAt` annotation: a new value restarts every member. */
+  readonly restartedAt?: string;
 }
 
 export interface Desired {
@@ -173,6 +177,8 @@ export function buildStatefulSet(
       template: buildPodTemplate({
         cluster: ref.name,
         namespace: ref.namespace,
+        clusterDomain: ref.clusterDomain ?? 'cluster.local',
+        ...(ref.restartedAt === undefined ? {} : { restartedAt: ref.restartedAt }),
         spec,
         component: c,
         configHash: configHash(configFiles(spec, c)),

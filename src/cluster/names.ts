@@ -20,6 +20,13 @@ export const labelKeys = {
 export const annotationKeys = {
   /** Digest of the component's configuration; a change restarts its members one at a time. */
   configHash: 'doris.cloudnative.dev/config-hash',
+  /** Digest of a component's whole pod template: a pod whose digest differs is restarted, one at a time. */
+  templateHash: 'doris.cloudnative.dev/pod-template-hash',
+  /**
+   * On a DorisCluster: any new value restarts every member, one at a time in the Doris order (what
+   * `kubectl rollout restart` does for a Deployment). Copied into every pod template.
+   */
+  restartedAt: 'doris.cloudnative.dev/restartedAt',
 } as const;
 
 export const MANAGED_BY = 'doris-operator';

@@ -20,7 +20,8 @@ export interface PodView {
   readonly ready: boolean;
   readonly deleting: boolean;
   readonly image?: string;
-  readonly configHash?: string;
+  /** The digest of the pod template it was created from (pod-template.ts); a member whose digest differs rolls. */
+  readonly templateHash?: string;
   readonly uid: string;
   /** Bound to a node (a pod the scheduler cannot place is not a failed member). */
   readonly scheduled: boolean;
@@ -78,7 +79,7 @@ export function podView(pod: KubeObject, container: string): PodView | undefined
     ready: ready && pod.metadata.deletionTimestamp === undefined,
     deleting: pod.metadata.deletionTimestamp !== undefined,
     image: main?.image,
-    configHash: pod.metadata.annotations?.[annotationKeys.configHash],
+    templateHash: pod.metadata.annotations?.[annotationKeys.templateHash],
     uid: pod.metadata.uid ?? '',
     scheduled: pod.spec?.nodeName !== undefined,
   };

@@ -4,7 +4,9 @@
  * they read, the ConfigMap at /etc/doris, the auth Secret at /etc/basic_auth (never in env or
  * command lines), the probes and preStop hooks of the reference, and the user's pod overrides.
  */
+import { createHash } from 'node:crypto';
 import type { Component, ResolvedDorisClusterSpec } from '../api/v1alpha1/index.ts';
+import { probePeriodSeconds } from '../api/v1alpha1/probes.ts';
 import { annotationKeys, configMapName, internalServiceName, objectLabels, selectorLabels } from './names.ts';
 import { paths, ports } from './ports.ts';
 import { type ComponentVolume, emptyDirVolumes } from './volumes.ts';
@@ -12,9 +14,13 @@ import { type ComponentVolume, emptyDirVolumes } from './volumes.ts';
 export interface PodTemplateInput {
   readonly cluster: string;
   readonly namespace: string;
+  /** The cluster's DNS domain: the FE Service's name in ENV_FE_ADDR ends with it. */
+  readonly clusterDomain: string;
   readonly spec: ResolvedDorisClusterSpec;
   readonly component: Component;
   readonly configHash: string;
+  /** The cluster's restartedAt annotation, copied into the template so that a new value rolls. */
+  readonly restartedAt?: string;
   readonly volumes: readonly ComponentVolume[];
 }
 
@@ -22,27 +28,18 @@ interface Profile {
   readonly script: string;
   readonly container: string;
   readonly ports: { name: string; containerPort: number }[];
-  readonly liveness: object;
+  /** The liveness and startup check: the port that opens once the process serves. */
+  readonly alive: object;
   readonly readiness: object;
-  readonly startup: object;
   readonly preStop?: string;
   readonly gracePeriod: number;
 }
 
 const tcp = (port: number) => ({ tcpSocket: { port } });
 const http = (port: number, path: string) => ({ httpGet: { port, path } });
+const every = { periodSeconds: probePeriodSeconds, timeoutSeconds: 3 };
 
-/** Probe timings from the official operator: slow FE starts (metadata replay) get a long startup budget. */
 function profile(c: Component): Profile {
-  const checks = (probe: object, startupSeconds: number) => ({
-    liveness: { ...probe, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 3 },
-    startup: {
-      ...probe,
-      periodSeconds: 5,
-      failureThreshold: Math.ceil(startupSeconds / 5),
-      timeoutSeconds: 3,
-    },
-  });
   switch (c) {
     case 'fe':
       return {
@@ -54,13 +51,8 @@ function profile(c: Component): Profile {
           { name: 'query', containerPort: ports.fe.query },
           { name: 'edit-log', containerPort: ports.fe.editLog },
         ],
-        ...checks(tcp(ports.fe.query), 360),
-        readiness: {
-          ...http(ports.fe.http, '/api/health'),
-          periodSeconds: 5,
-          failureThreshold: 3,
-          timeoutSeconds: 3,
-        },
+        alive: tcp(ports.fe.query),
+        readiness: { ...http(ports.fe.http, '/api/health'), ...every, failureThreshold: 3 },
         preStop: '/opt/apache-doris/fe_prestop.sh',
         gracePeriod: 60,
       };
@@ -75,13 +67,8 @@ function profile(c: Component): Profile {
           { name: 'heartbeat', containerPort: ports.be.heartbeat },
           { name: 'brpc', containerPort: ports.be.brpc },
         ],
-        ...checks(tcp(ports.be.heartbeat), 300),
-        readiness: {
-          ...http(ports.be.webserver, '/api/health'),
-          periodSeconds: 5,
-          failureThreshold: 3,
-          timeoutSeconds: 3,
-        },
+        alive: tcp(ports.be.heartbeat),
+        readiness: { ...http(ports.be.webserver, '/api/health'), ...every, failureThreshold: 3 },
         preStop: '/opt/apache-doris/be_prestop.sh',
         gracePeriod: 120,
       };
@@ -90,22 +77,32 @@ function profile(c: Component): Profile {
         script: 'broker_entrypoint.sh',
         container: 'broker',
         ports: [{ name: 'ipc', containerPort: ports.broker.ipc }],
-        ...checks(tcp(ports.broker.ipc), 120),
-        readiness: { ...tcp(ports.broker.ipc), periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 3 },
+        alive: tcp(ports.broker.ipc),
+        readiness: { ...tcp(ports.broker.ipc), ...every, failureThreshold: 3 },
         gracePeriod: 30,
       };
   }
 }
 
+/** The startup probe gives the start budget, then liveness takes over with its own tolerance. */
+function probes(p: Profile, timings: { startTimeoutSeconds: number; liveTimeoutSeconds: number }) {
+  const checks = (seconds: number) => Math.max(1, Math.ceil(seconds / probePeriodSeconds));
+  return {
+    livenessProbe: { ...p.alive, ...every, failureThreshold: checks(timings.liveTimeoutSeconds) },
+    readinessProbe: p.readiness,
+    startupProbe: { ...p.alive, ...every, failureThreshold: checks(timings.startTimeoutSeconds) },
+  };
+}
+
 const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
-export function buildPodTemplate(input: PodTemplateInput): object {
-  const { cluster, namespace, spec, component: c, volumes } = input;
+export function buildPodTemplate(input: PodTemplateInput) {
+  const { cluster, namespace, clusterDomain, spec, component: c, volumes } = input;
   const s = spec[c];
   if (s === undefined) throw new Error(`component ${c} is not in the spec`);
   const p = profile(c);
   const pod = s.pod ?? {};
-  const feAddress = `${internalServiceName(cluster, 'fe')}.${namespace}.svc.cluster.local`;
+  const feAddress = `${internalServiceName(cluster, 'fe')}.${namespace}.svc.${clusterDomain}`;
   const env = [
     { name: 'ENV_FE_ADDR', value: feAddress },
     { name: 'FE_QUERY_PORT', value: String(ports.fe.query) },
@@ -148,14 +145,12 @@ export function buildPodTemplate(input: PodTemplateInput): object {
     env,
     volumeMounts: mounts,
     ...(s.resources ? { resources: s.resources } : {}),
-    livenessProbe: p.liveness,
-    readinessProbe: p.readiness,
-    startupProbe: p.startup,
+    ...probes(p, s.probes),
     ...(p.preStop ? { lifecycle: { preStop: { exec: { command: [p.preStop] } } } } : {}),
     ...(pod.containerSecurityContext ? { securityContext: pod.containerSecurityContext } : {}),
   };
   const selector = selectorLabels(cluster, c);
-  return {
+  const template = {
     metadata: {
       labels: { ...spec.inheritedMetadata?.labels, ...pod.labels, ...objectLabels(cluster, c) },
       annotations: {
@@ -164,7 +159,8 @@ export function buildPodTemplate(input: PodTemplateInput): object {
         [annotationKeys.configHash]: spec.rollout.restartOnConfigChange
           ? input.configHash
           : 'restart-disabled',
-      },
+        ...(input.restartedAt === undefined ? {} : { [annotationKeys.restartedAt]: input.restartedAt }),
+      } as Record<string, string>,
     },
     spec: {
       ...(pod.initContainers ? { initContainers: pod.initContainers } : {}),
@@ -181,6 +177,14 @@ export function buildPodTemplate(input: PodTemplateInput): object {
       topologySpreadConstraints: pod.topologySpreadConstraints ?? defaultSpread(c, selector),
     },
   };
+  // The digest of everything above: any change to it (image, resources, env, probes, scheduling,
+  // sidecars, config) marks the running members outdated, and the rollout restarts them in turn.
+  template.metadata.annotations[annotationKeys.templateHash] = digest(template);
+  return template;
+}
+
+function digest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
 
 /** Members of one component prefer different nodes, so one node failure takes out one member. */

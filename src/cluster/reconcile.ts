@@ -33,7 +33,15 @@ import { desiredCredentials, operatorSecretName, syncCredentials } from './crede
 import { buildStatefulSet, buildSupportObjects, type ClusterRef, presentComponents } from './desired.ts';
 import { expandClaims } from './expand.ts';
 import { reportFailure, type StepBackoff, StepFailedError, stillFailing } from './failure.ts';
-import { components, hostKey, labelKeys, memberHost, podName, statefulSetName } from './names.ts';
+import {
+  annotationKeys,
+  components,
+  hostKey,
+  labelKeys,
+  memberHost,
+  podName,
+  statefulSetName,
+} from './names.ts';
 import { componentPods, type DorisView, type KeptConnections, observeDoris } from './observe.ts';
 import { decisionEvents, nextFailures } from './plan/failover.ts';
 import { growthSteps, isDisruptive, plan } from './plan/index.ts';
@@ -130,12 +138,15 @@ async function reconcileLive(
   latest: { object: KubeObject },
 ): Promise<Outcome> {
   const { manager } = deps;
+  const restartedAt = cluster.metadata.annotations?.[annotationKeys.restartedAt];
   const ref: ClusterRef = {
     name: cluster.metadata.name,
     namespace: cluster.metadata.namespace ?? 'default',
     uid: cluster.metadata.uid ?? '',
     apiVersion: cluster.apiVersion ?? 'doris.cloudnative.dev/v1alpha1',
     kind: 'DorisCluster',
+    clusterDomain: manager.clusterDomain,
+    ...(restartedAt === undefined ? {} : { restartedAt }),
   };
 
   let spec: ResolvedDorisClusterSpec;
@@ -171,7 +182,7 @@ async function reconcileLive(
     const template = desired.spec.template;
     target[c] = {
       image: template.spec.containers[0].image,
-      configHash: template.metadata.annotations['doris.cloudnative.dev/config-hash'],
+      templateHash: template.metadata.annotations[annotationKeys.templateHash],
     };
     if (live !== undefined && live.metadata.deletionTimestamp === undefined) {
       if (claimNames(live) !== claimNames(desired)) {

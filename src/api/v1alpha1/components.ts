@@ -10,6 +10,7 @@ import { configFilesSchema, configSchema } from './config.ts';
 import { beFailoverSchema, failoverSchema, feFailoverSchema } from './failover.ts';
 import type { Component } from './owned-config.ts';
 import { podOverridesSchema } from './pod.ts';
+import { probesSchema } from './probes.ts';
 import { resourcesSchema } from './resources.ts';
 import { feServiceSchema } from './service.ts';
 import { beStorageSchema, brokerStorageSchema, cnStorageSchema, feStorageSchema } from './storage.ts';
@@ -39,6 +40,7 @@ function commonFields(component: Component, replicas: { min: number; default: nu
     config: configSchema(component).optional(),
     configFiles: configFilesSchema(component).optional(),
     pod: podOverridesSchema.optional(),
+    probes: fullDefault(probesSchema(component)),
   };
 }
 

@@ -96,7 +96,7 @@ function downReason(input: PlanInput, m: Omit<Member, 'down'>): string | undefin
 /** Whether a pod runs another image or configuration than its component's target. */
 export function isOutdatedPod(input: PlanInput, c: Component, pod: PodView): boolean {
   const t = input.target[c];
-  return t !== undefined && (pod.image !== t.image || pod.configHash !== t.configHash);
+  return t !== undefined && (pod.image !== t.image || pod.templateHash !== t.templateHash);
 }
 
 /** The release of an image tag such as apache/doris:be-2.1.8 (undefined for digests or custom tags). */

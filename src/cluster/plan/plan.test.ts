@@ -26,7 +26,7 @@ function pods(c: Component, n: number, over: Partial<PodView> = {}): PodView[] {
     ready: true,
     deleting: false,
     image: image[c],
-    configHash: 'h',
+    templateHash: 'h',
     uid: `${c}${i}`,
     scheduled: true,
     ...over,
@@ -120,9 +120,9 @@ function input(shape: Shape, over: Partial<PlanInput> = {}): PlanInput {
     },
     pods: { fe: pods('fe', n.fe), be: pods('be', n.be), cn: pods('cn', n.cn), broker: [] },
     target: {
-      fe: { image: image.fe, configHash: 'h' },
-      be: { image: image.be, configHash: 'h' },
-      ...(spec.cn ? { cn: { image: image.cn, configHash: 'h' } } : {}),
+      fe: { image: image.fe, templateHash: 'h' },
+      be: { image: image.be, templateHash: 'h' },
+      ...(spec.cn ? { cn: { image: image.cn, templateHash: 'h' } } : {}),
     },
     doris,
     balanceDisabledByOperator: false,
@@ -168,7 +168,7 @@ function beUpgrade(over: Partial<PlanInput> = {}): PlanInput {
   const i = input(
     {},
     {
-      target: { ...input({}).target, be: { image: 'apache/doris:be-2.1.8', configHash: 'h' } },
+      target: { ...input({}).target, be: { image: 'apache/doris:be-2.1.8', templateHash: 'h' } },
       balanceDisabledByOperator: true,
       ...over,
     },
@@ -381,7 +381,7 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
     name: 'upgrade: balancing off before the first BE (S6)',
     input: input(
       {},
-      { target: { ...input({}).target, be: { image: 'apache/doris:be-2.1.8', configHash: 'h' } } },
+      { target: { ...input({}).target, be: { image: 'apache/doris:be-2.1.8', templateHash: 'h' } } },
     ),
     want: 'sql setBalance true',
   },
@@ -391,7 +391,7 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
       const i = input(
         {},
         {
-          target: { ...input({}).target, be: { image: 'apache/doris:be-2.1.8', configHash: 'h' } },
+          target: { ...input({}).target, be: { image: 'apache/doris:be-2.1.8', templateHash: 'h' } },
           balanceDisabledByOperator: true,
         },
       );
@@ -405,7 +405,7 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
       const i = input(
         {},
         {
-          target: { ...input({}).target, be: { image: 'apache/doris:be-2.1.8', configHash: 'h' } },
+          target: { ...input({}).target, be: { image: 'apache/doris:be-2.1.8', templateHash: 'h' } },
           balanceDisabledByOperator: true,
         },
       );
@@ -421,8 +421,8 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
     name: 'upgrade: BE phase over: balancing back on before the FE phase',
     input: (() => {
       const target = {
-        fe: { image: 'apache/doris:fe-2.1.8', configHash: 'h' },
-        be: { image: 'apache/doris:be-2.1.8', configHash: 'h' },
+        fe: { image: 'apache/doris:fe-2.1.8', templateHash: 'h' },
+        be: { image: 'apache/doris:be-2.1.8', templateHash: 'h' },
       };
       const i = input({}, { target, balanceDisabledByOperator: true });
       const p = { ...i.pods, be: i.pods.be.map((x) => ({ ...x, image: target.be.image })) };
@@ -437,7 +437,7 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
     name: 'FE rollout: observers first',
     input: input(
       { fe: 4 },
-      { target: { ...input({}).target, fe: { image: 'apache/doris:fe-2.1.7', configHash: 'new' } } },
+      { target: { ...input({}).target, fe: { image: 'apache/doris:fe-2.1.7', templateHash: 'new' } } },
     ),
     want: 'delete doris-fe-3',
   },
@@ -446,11 +446,11 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
     input: (() => {
       const i = input(
         {},
-        { target: { ...input({}).target, fe: { image: 'apache/doris:fe-2.1.7', configHash: 'new' } } },
+        { target: { ...input({}).target, fe: { image: 'apache/doris:fe-2.1.7', templateHash: 'new' } } },
       );
       const p = {
         ...i.pods,
-        fe: i.pods.fe.map((x) => (x.ordinal === 1 || x.ordinal === 2 ? { ...x, configHash: 'new' } : x)),
+        fe: i.pods.fe.map((x) => (x.ordinal === 1 || x.ordinal === 2 ? { ...x, templateHash: 'new' } : x)),
       };
       return { ...i, pods: p };
     })(),
@@ -461,7 +461,7 @@ const cases: { name: string; input: PlanInput; want: string }[] = [
     input: (() => {
       const i = input(
         {},
-        { target: { ...input({}).target, fe: { image: 'apache/doris:fe-2.1.7', configHash: 'new' } } },
+        { target: { ...input({}).target, fe: { image: 'apache/doris:fe-2.1.7', templateHash: 'new' } } },
       );
       return withBackends(i, (b) => (b.host === host('be', 0) ? { ...b, alive: false } : b));
     })(),

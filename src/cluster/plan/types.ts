@@ -34,7 +34,7 @@ export interface PlanInput {
   readonly statefulSets: Partial<Record<Component, { readonly replicas: number }>>;
   readonly pods: Readonly<Record<Component, readonly PodView[]>>;
   /** What each component's pods should run (from the desired pod template). */
-  readonly target: Partial<Record<Component, { readonly image: string; readonly configHash: string }>>;
+  readonly target: Partial<Record<Component, { readonly image: string; readonly templateHash: string }>>;
   readonly doris: DorisView;
   readonly operation?: Operation;
   /** The operator turned tablet balancing off for a BE rollout and must turn it back on. */

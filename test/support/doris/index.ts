@@ -36,7 +36,7 @@ export interface RunningSimulator {
 export async function startSimulator(opts: StartOptions): Promise<RunningSimulator> {
   const kube = await RestClient.fromKubeconfigFile(opts.kubeconfigPath);
   const sim = new Simulator({
-    resolve: serviceResolver(kube),
+    resolve: serviceResolver(kube, opts.clusterDomain),
     ...(opts.timing ? { timing: opts.timing } : {}),
   });
   const watcher = new PodWatcher(kube, sim, opts.clusterDomain);
