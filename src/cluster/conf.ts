@@ -1,12 +1,14 @@
 /**
- * The configuration files of a component: the operator's keys (ports, paths, FQDN mode) merged
- * with the user's `config`, rendered as `key = value` lines in a stable order, plus `configFiles`.
- * User keys the operator owns never get here: the CRD refuses them (owned-config.ts).
+ * The configuration files of a component: a whole conf file (it replaces the image's own, see
+ * image-conf.ts) made of the image's keys for the release line, the operator's keys (ports, paths,
+ * FQDN mode) and the user's `config`, in a stable order, plus `configFiles`. User keys the
+ * operator owns never get here: the CRD refuses them (owned-config.ts).
  */
 import { createHash } from 'node:crypto';
 import type { ResolvedDorisClusterSpec } from '../api/v1alpha1/index.ts';
 import { type Component, configFileName, ownedConfigKeys } from '../api/v1alpha1/index.ts';
 import { parseQuantity } from '../kube/quantity.ts';
+import { feHeapMiB, imageConf, releaseLineOf, withHeap } from './image-conf.ts';
 import { paths } from './ports.ts';
 
 /** The keys the operator writes for a component (owned keys with a value, plus derived ones). */
@@ -26,18 +28,38 @@ export function operatorConfig(spec: ResolvedDorisClusterSpec, c: Component): Re
   return out;
 }
 
-/** `key = value` lines: operator keys first (sorted), then the user's (sorted). */
+/**
+ * `key = value` lines of a whole conf file: the image's keys in the image's order (their values
+ * replaced by the operator's or the user's where those set them), then the operator's other keys
+ * (sorted), then the user's other keys (sorted). The user's value wins over the image's; the
+ * operator's keys are never the user's (the schema refuses them).
+ */
 export function renderConf(
   operator: Record<string, string>,
   user: Readonly<Record<string, string>> = {},
+  image: readonly (readonly [string, string])[] = [],
 ): string {
   const lines = ['# Written by doris-operator from the DorisCluster spec; edits here are overwritten.'];
-  for (const [k, v] of Object.entries(operator).sort(([a], [b]) => a.localeCompare(b)))
+  const written = new Set<string>();
+  const put = (k: string, v: string) => {
+    if (written.has(k)) return;
+    written.add(k);
     lines.push(`${k} = ${v}`);
-  for (const [k, v] of Object.entries(user).sort(([a], [b]) => a.localeCompare(b))) {
-    if (!(k in operator)) lines.push(`${k} = ${v}`);
-  }
+  };
+  for (const [k, v] of image) put(k, operator[k] ?? user[k] ?? v);
+  for (const [k, v] of Object.entries(operator).sort(([a], [b]) => a.localeCompare(b))) put(k, v);
+  for (const [k, v] of Object.entries(user).sort(([a], [b]) => a.localeCompare(b))) put(k, v);
   return `${lines.join('\n')}\n`;
+}
+
+/** The image's keys a component's file starts from, with the FE heap sized to the container. */
+export function imageKeys(spec: ResolvedDorisClusterSpec, c: Component): [string, string][] {
+  const s = spec[c];
+  if (s === undefined) return [];
+  const keys = imageConf(c, releaseLineOf(s.image));
+  if (c !== 'fe') return keys;
+  const heap = feHeapMiB(s.resources);
+  return keys.map(([k, v]) => [k, k.startsWith('JAVA_OPTS') ? withHeap(v, heap) : v]);
 }
 
 /** The files of a component's ConfigMap: the main config file and the extra files. */
@@ -46,7 +68,7 @@ export function configFiles(spec: ResolvedDorisClusterSpec, c: Component): Recor
   if (s === undefined) return {};
   return {
     ...(s.configFiles ?? {}),
-    [configFileName[c]]: renderConf(operatorConfig(spec, c), s.config ?? {}),
+    [configFileName[c]]: renderConf(operatorConfig(spec, c), s.config ?? {}, imageKeys(spec, c)),
   };
 }
 

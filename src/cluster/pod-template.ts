@@ -102,12 +102,16 @@ export function buildPodTemplate(input: PodTemplateInput) {
   if (s === undefined) throw new Error(`component ${c} is not in the spec`);
   const p = profile(c);
   const pod = s.pod ?? {};
+  const hostPreparation = 'hostPreparation' in s ? s.hostPreparation : undefined;
   const feAddress = `${internalServiceName(cluster, 'fe')}.${namespace}.svc.${clusterDomain}`;
   const env = [
     { name: 'ENV_FE_ADDR', value: feAddress },
     { name: 'FE_QUERY_PORT', value: String(ports.fe.query) },
     ...(c === 'fe' ? [{ name: 'ELECT_NUMBER', value: String(spec.fe.electionNumber) }] : []),
     ...(c === 'be' || c === 'cn' ? [{ name: 'HOST_TYPE', value: 'FQDN' }] : []),
+    // Without the init container the node is prepared by other means: Doris 2.1.8+ and 3.0.4+
+    // then skip their host checks (start_be.sh), as the official operator does.
+    ...(hostPreparation?.enabled === false ? [{ name: 'SKIP_CHECK_ULIMIT', value: 'true' }] : []),
     { name: 'DORIS_ROOT', value: paths.root },
     { name: 'CONFIGMAP_MOUNT_PATH', value: paths.config },
     fieldEnv('POD_NAME', 'metadata.name'),
@@ -139,8 +143,7 @@ export function buildPodTemplate(input: PodTemplateInput) {
     name: p.container,
     image: s.image,
     imagePullPolicy: spec.imagePullPolicy,
-    command: [`${paths.root}/${p.script}`],
-    args: ['$(ENV_FE_ADDR)'],
+    ...entrypoint(c, `${paths.root}/${p.script}`),
     ports: p.ports.map((port) => ({ ...port, protocol: 'TCP' })),
     env,
     volumeMounts: mounts,
@@ -149,6 +152,12 @@ export function buildPodTemplate(input: PodTemplateInput) {
     ...(p.preStop ? { lifecycle: { preStop: { exec: { command: [p.preStop] } } } } : {}),
     ...(pod.containerSecurityContext ? { securityContext: pod.containerSecurityContext } : {}),
   };
+  const initContainers = [
+    ...(hostPreparation?.enabled === true
+      ? [prepareHost(hostPreparation.image ?? s.image, spec.imagePullPolicy)]
+      : []),
+    ...((pod.initContainers ?? []) as object[]),
+  ];
   const selector = selectorLabels(cluster, c);
   const template = {
     metadata: {
@@ -163,7 +172,7 @@ export function buildPodTemplate(input: PodTemplateInput) {
       } as Record<string, string>,
     },
     spec: {
-      ...(pod.initContainers ? { initContainers: pod.initContainers } : {}),
+      ...(initContainers.length > 0 ? { initContainers } : {}),
       containers: [main, ...((pod.sidecars ?? []) as object[])],
       volumes: podVolumes,
       terminationGracePeriodSeconds: pod.terminationGracePeriodSeconds ?? p.gracePeriod,
@@ -185,6 +194,42 @@ export function buildPodTemplate(input: PodTemplateInput) {
 
 function digest(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+}
+
+/**
+ * The entrypoint with the FE address as its argument. A BE's runs under a shell that first raises
+ * its open files limit to the hard limit: start_be.sh exits below 60,000, and runtimes that leave
+ * the limits to systemd (containerd 2.x) start containers at 1024 soft / 524288 hard.
+ */
+function entrypoint(c: Component, script: string): { command: string[]; args: string[] } {
+  if (c !== 'be' && c !== 'cn') return { command: [script], args: ['$(ENV_FE_ADDR)'] };
+  return {
+    command: ['/bin/bash', '-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${script} "$@"`, script],
+    args: ['$(ENV_FE_ADDR)'],
+  };
+}
+
+/** The minimum start_be.sh accepts (2.0 L67-72, 2.1 L69-73, 3.0 L180-184). */
+export const minMaxMapCount = 2_000_000;
+
+/**
+ * A privileged init container that raises the node's vm.max_map_count, never lowering it (other
+ * workloads may need more). It writes /proc/sys directly, so any image with a shell will do.
+ */
+function prepareHost(image: string, imagePullPolicy: string | undefined): object {
+  const file = '/proc/sys/vm/max_map_count';
+  return {
+    name: 'prepare-host',
+    image,
+    ...(imagePullPolicy ? { imagePullPolicy } : {}),
+    command: [
+      '/bin/sh',
+      '-c',
+      `if [ "$(cat ${file})" -lt ${minMaxMapCount} ]; then echo ${minMaxMapCount} > ${file}; fi`,
+    ],
+    securityContext: { privileged: true, runAsUser: 0 },
+    resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+  };
 }
 
 /** Members of one component prefer different nodes, so one node failure takes out one member. */

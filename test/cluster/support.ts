@@ -55,7 +55,11 @@ const cli = resolve(import.meta.dirname, '../../src/cli/main.ts');
  * The operator as its own process, as it runs in production (minus leader election), watching
  * `ns`; killed when the test ends. Its log goes to the test's stderr with OPERATOR_LOGS set.
  */
-export async function operatorProcess(t: TestContext, ns: string): Promise<ChildProcess> {
+export async function operatorProcess(
+  t: TestContext,
+  ns: string,
+  extraArgs: readonly string[] = [],
+): Promise<ChildProcess> {
   await installCrds();
   const { info } = await testEnv();
   const child = spawn(
@@ -68,6 +72,7 @@ export async function operatorProcess(t: TestContext, ns: string): Promise<Child
       '--no-leader-elect',
       '--metrics-bind-address=0',
       '--health-probe-bind-address=0',
+      ...extraArgs,
     ],
     { stdio: ['ignore', process.env.OPERATOR_LOGS ? 'inherit' : 'ignore', 'inherit'] },
   );

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { cel, fullDefault } from '../schema/fields.ts';
 import { configFilesSchema, configSchema } from './config.ts';
 import { beFailoverSchema, failoverSchema, feFailoverSchema } from './failover.ts';
+import { hostPreparationSchema } from './host-preparation.ts';
 import type { Component } from './owned-config.ts';
 import { podOverridesSchema } from './pod.ts';
 import { probesSchema } from './probes.ts';
@@ -108,6 +109,7 @@ export const beSpecSchema = z
     }),
     storage: fullDefault(beStorageSchema),
     failover: fullDefault(beFailoverSchema),
+    hostPreparation: fullDefault(hostPreparationSchema),
   })
   .describe('The backends: they store the tablets and execute queries.');
 
@@ -121,6 +123,7 @@ export const cnSpecSchema = z
     }),
     storage: fullDefault(cnStorageSchema),
     failover: fullDefault(failoverSchema('1m')),
+    hostPreparation: fullDefault(hostPreparationSchema),
   })
   .describe(
     'Compute nodes: BEs in the computation role (be_node_role=computation), for queries on external data.',

@@ -3,10 +3,12 @@
  * into fe.conf/be.conf (and slip an owned key such as query_port past the schema's key rules);
  * secrets do not belong in config, which the operator delivers as a ConfigMap (S7); the
  * storage-compute decoupled ("cloud") mode needs a meta service this kind does not run; and a JVM
- * heap or BE memory limit must fit the container's memory limit, or the member is OOM-killed.
+ * heap or BE memory limit must fit the container's memory limit, or the member is OOM-killed (the
+ * FE heap the operator derives, 75% of the container's memory, always fits).
  */
 import type { Component } from '../../api/v1alpha1/owned-config.ts';
 import { configFileName } from '../../api/v1alpha1/owned-config.ts';
+import { feHeapMiB } from '../../cluster/image-conf.ts';
 import { parseQuantity } from '../../kube/quantity.ts';
 import { at, type Collector } from '../problem.ts';
 import { type ComponentSpec, label, presentComponents, type Spec } from './spec.ts';
@@ -15,9 +17,9 @@ import { type ComponentSpec, label, presentComponents, type Spec } from './spec.
 const cloudKeys = ['deploy_mode', 'meta_service_endpoint', 'cloud_unique_id'];
 /** JVM options of the FE and the broker; the FE reads the JDK 17 one on 2.1 and later. */
 const jvmKeys = ['JAVA_OPTS', 'JAVA_OPTS_FOR_JDK_17', 'JAVA_OPTS_FOR_JDK_9'];
-/** The FE's default heap (`-Xmx8192m` in the images' fe.conf). */
-const FE_DEFAULT_HEAP = 8 * 2 ** 30;
 const GiB = 2 ** 30;
+/** Below this the FE's derived heap is too small for any real metadata. */
+const FE_MIN_HEAP = 2 * GiB;
 
 const units: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 
@@ -58,11 +60,22 @@ function checkMemory(c: Component, s: ComponentSpec, config: Record<string, stri
         );
       }
     }
-    if (c === 'fe' && set.length === 0 && limit !== undefined && limit.bytes < FE_DEFAULT_HEAP * 1.25) {
-      out.warn(
-        limitPath,
-        `${limit.text} is tight for the FE's default 8 GiB heap; set -Xmx in spec.fe.config.JAVA_OPTS_FOR_JDK_17`,
-      );
+    if (c === 'fe' && set.length === 0) {
+      // The operator sizes the FE heap to 75% of the container's memory (image-conf.ts).
+      const heap = feHeapMiB(s.resources) * 2 ** 20;
+      if (limit === undefined && s.resources?.requests?.memory === undefined) {
+        out.warn(
+          `spec.fe.resources`,
+          `no memory limit or request: the FE heap stays at the image's ${gib(heap)} and the container has no ` +
+            'bound; set spec.fe.resources.limits.memory and the heap follows it (75%)',
+        );
+      } else if (heap < FE_MIN_HEAP) {
+        out.warn(
+          limit === undefined ? 'spec.fe.resources.requests.memory' : limitPath,
+          `the FE heap would be ${gib(heap)} (75% of the container's memory): too small for an FE once its ` +
+            'metadata grows; give the FE at least 3Gi',
+        );
+      }
     }
     return;
   }

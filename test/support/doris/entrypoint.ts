@@ -13,10 +13,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Member } from './member.ts';
 import { clientSql, ensureAccount, findMasterThrough } from './script-client.ts';
 import type { Simulator } from './simulator.ts';
+import { beStartRefusal, feStartRefusal } from './start-scripts.ts';
 
 class Crash extends Error {}
 
 export async function runEntrypoint(sim: Simulator, m: Member, signal: AbortSignal): Promise<void> {
+  if (m.spec.initError !== undefined) {
+    // The kubelet restarts a failing init container forever; the main container never runs.
+    sim.record(m, `${m.spec.initError}; the pod stays in Init`);
+    return;
+  }
   for (;;) {
     try {
       if (m.spec.kind === 'fe') await feEntrypoint(sim, m, signal);
@@ -45,6 +51,7 @@ async function feEntrypoint(sim: Simulator, m: Member, signal: AbortSignal): Pro
     if (sim.damagedMeta.has(m.spec.storageId))
       throw new Crash('failed to load the metadata image: the doris-meta volume is damaged, exit');
     crashIfFaulted(sim, m);
+    refuseBadStart(m);
     await sim.startFrontend(m, meta.cluster, meta.name, signal);
     return;
   }
@@ -59,6 +66,7 @@ async function feEntrypoint(sim: Simulator, m: Member, signal: AbortSignal): Pro
   if (signal.aborted) return;
   if (target === undefined) {
     if (m.spec.ordinal !== 0) throw new Crash('no master found through ENV_FE_ADDR');
+    refuseBadStart(m);
     await sim.foundCluster(m, signal);
     return;
   }
@@ -80,7 +88,22 @@ async function feEntrypoint(sim: Simulator, m: Member, signal: AbortSignal): Pro
   if (fe === undefined) return;
   // start_fe.sh --helper <master>:9010: the helper tells the new node its name.
   crashIfFaulted(sim, m);
+  refuseBadStart(m);
   await sim.startFrontend(m, cluster.key, fe.name, signal);
+}
+
+/**
+ * start_fe.sh / start_be.sh exit before the process starts when the conf file or the host would
+ * not do (start-scripts.ts); the container restarts and runs the entrypoint again.
+ */
+function refuseBadStart(m: Member): void {
+  const why =
+    m.spec.kind === 'fe'
+      ? feStartRefusal(m.spec)
+      : m.spec.kind === 'be' && m.spec.hostView !== undefined
+        ? beStartRefusal(m.spec, m.spec.hostView)
+        : undefined;
+  if (why !== undefined) throw new Crash(`start script: ${why}`);
 }
 
 /** Control API fault: the process exits as soon as it starts (a bad config, a full disk): a crash loop. */
@@ -123,6 +146,8 @@ async function registerAndStart(sim: Simulator, m: Member, signal: AbortSignal):
     }
     await sleep(sim.timing.retryMs, undefined, { signal }).catch(() => {});
   }
+  // be_entrypoint.sh then runs `start_be.sh --console`, which checks the host first.
+  refuseBadStart(m);
   await sleep(sim.timing.processStartMs, undefined, { signal }).catch(() => {});
   if (signal.aborted) return;
   m.started(Date.now());

@@ -6,6 +6,7 @@
  */
 
 import { backendHttp, frontendHttp } from './http.ts';
+import type { HostView } from './kube/host.ts';
 import { Listeners, type PortSpec } from './listeners.ts';
 import { Meter } from './load.ts';
 import type { EventLog } from './log.ts';
@@ -41,6 +42,10 @@ export interface MemberSpec {
   readonly labels: Readonly<Record<string, string>>;
   readonly cpuCores: number;
   readonly memoryBytes: number;
+  /** The node's kernel and the container's limits, as the start scripts read them (kube/host.ts). */
+  readonly hostView?: HostView;
+  /** An init container failed: the main container never starts. */
+  readonly initError?: string;
 }
 
 export interface Ports {

@@ -3,9 +3,11 @@
  * addresses, with the inputs a pod would give. For protocol and state-machine tests that need no
  * control plane, and for trying the simulator by hand.
  */
+
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Member, MemberKind, MemberSpec } from './member.ts';
 import { Simulator, type SimulatorOptions } from './simulator.ts';
+import { imageConf } from './start-scripts.ts';
 import { versionOf } from './version.ts';
 
 export interface StandaloneOptions extends SimulatorOptions {
@@ -55,7 +57,8 @@ export function standaloneSpec(
     host: ip,
     ordinal,
     version: versionOf(opts.version ?? '2.1.7'),
-    conf: opts.conf ?? {},
+    // No ConfigMap: the image's own conf file, plus what the test adds.
+    conf: { ...imageConf(kind, versionOf(opts.version ?? '2.1.7')), ...opts.conf },
     env: opts.env ?? {},
     storageId: randomUUID(),
     labels: {},

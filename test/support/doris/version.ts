@@ -100,3 +100,11 @@ export function backendColumns(profile: Profile): readonly string[] {
 }
 
 export const BROKER_COLUMNS = ['Name', 'Host', 'Port', 'Alive', 'LastStartTime', 'LastUpdateTime', 'ErrMsg'];
+
+/** The release line of a version, which decides what its images' start scripts check. */
+export type ReleaseLine = '2.0' | '2.1' | '3.0';
+
+export function releaseLine(v: DorisVersion): ReleaseLine {
+  if (atLeast(v, '3.0.0')) return '3.0';
+  return atLeast(v, '2.1.0') ? '2.1' : '2.0';
+}

@@ -9,12 +9,14 @@ import { parseQuantity } from '../../../../src/kube/quantity.ts';
 import { builtin, objectPath } from '../../../../src/kube/resources.ts';
 import type { RestClient } from '../../../../src/kube/rest.ts';
 import type { MemberSpec } from '../member.ts';
+import { imageConf } from '../start-scripts.ts';
 import { versionFromImage } from '../version.ts';
+import { Hosts } from './host.ts';
 import { type Container, dorisContainer, type Pod } from './pod.ts';
 
 interface DataObject {
   data?: Record<string, string>;
-  metadata?: { uid?: string };
+  metadata?: { uid?: string; annotations?: Record<string, string> };
 }
 
 /** `key = value` lines of a Doris conf file; comments and blank lines skipped. */
@@ -39,6 +41,7 @@ const expand = (text: string, env: Readonly<Record<string, string>>): string =>
 export class PodInputs {
   private readonly client: RestClient;
   private readonly clusterDomain: string;
+  private readonly hosts = new Hosts();
 
   /** @param clusterDomain the kubelet's cluster domain, which `hostname -f` ends with. */
   constructor(client: RestClient, clusterDomain = 'cluster.local') {
@@ -60,10 +63,13 @@ export class PodInputs {
     if (feAddr !== undefined) env.ENV_FE_ADDR = feAddr;
 
     const kind = role === 'fe' ? 'fe' : role === 'broker' ? 'broker' : 'be';
+    const version = versionFromImage(container.image ?? '');
     const confDir = env.CONFIGMAP_MOUNT_PATH ?? '/etc/doris';
     const fileName = kind === 'fe' ? 'fe.conf' : kind === 'be' ? 'be.conf' : 'apache_hdfs_broker.conf';
     const confText = await this.mountedFile(pod, container, confDir, fileName, 'configmap');
-    const conf = confText === undefined ? {} : parseConf(confText);
+    // The entrypoint links the mounted file over the image's own (`ln -sfT`): with none mounted the
+    // image's conf file applies, with one mounted only what it holds.
+    const conf = confText === undefined ? imageConf(kind, version) : parseConf(confText);
     if (role === 'cn' && conf.be_node_role === undefined) conf.be_node_role = 'computation';
 
     const user = await this.mountedFile(pod, container, '/etc/basic_auth', 'username', 'secret');
@@ -85,6 +91,8 @@ export class PodInputs {
         ? (conf.meta_dir ?? '/opt/apache-doris/fe/doris-meta')
         : (conf.storage_root_path?.split(';')[0]?.split(',')[0] ?? '/opt/apache-doris/be/storage');
     const limits = { ...container.resources?.requests, ...container.resources?.limits };
+    const node = pod.spec.nodeName === undefined ? undefined : await this.get('Node', '', pod.spec.nodeName);
+    const prepared = this.hosts.prepare(pod, container, node?.metadata);
     return {
       key: `${ns}/${pod.metadata.name}`,
       namespace: ns,
@@ -93,7 +101,7 @@ export class PodInputs {
       ip,
       host: useFqdn ? fqdn : ip,
       ordinal: Number(/-(\d+)$/.exec(hostname)?.[1] ?? 0),
-      version: versionFromImage(container.image ?? ''),
+      version,
       conf,
       env,
       ...(user !== undefined && password !== undefined ? { basicAuth: { username: user, password } } : {}),
@@ -101,6 +109,7 @@ export class PodInputs {
       labels: pod.metadata.labels ?? {},
       cpuCores: Math.max(1, Math.ceil(parseQuantity(limits.cpu ?? '4') ?? 4)),
       memoryBytes: parseQuantity(limits.memory ?? '16Gi') ?? 16 * 1024 ** 3,
+      ...(prepared.ok ? { hostView: prepared.host } : { initError: prepared.error }),
     };
   }
 
@@ -182,14 +191,14 @@ export class PodInputs {
   }
 
   private async get(
-    kind: 'ConfigMap' | 'Secret' | 'PersistentVolumeClaim',
+    kind: 'ConfigMap' | 'Secret' | 'PersistentVolumeClaim' | 'Node',
     ns: string,
     name: string,
   ): Promise<DataObject | undefined> {
     try {
       return await this.client.request<DataObject>({
         method: 'GET',
-        path: objectPath(builtin[kind], ns, name),
+        path: objectPath(builtin[kind], kind === 'Node' ? undefined : ns, name),
       });
     } catch {
       return undefined;

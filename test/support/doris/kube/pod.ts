@@ -30,6 +30,7 @@ export interface Container {
     readonly limits?: Record<string, string>;
     readonly requests?: Record<string, string>;
   };
+  readonly securityContext?: { readonly privileged?: boolean };
 }
 
 export interface Volume {
@@ -51,6 +52,7 @@ export interface Pod {
   };
   readonly spec: {
     readonly containers: readonly Container[];
+    readonly initContainers?: readonly Container[];
     readonly volumes?: readonly Volume[];
     readonly hostname?: string;
     readonly subdomain?: string;
