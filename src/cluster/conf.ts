@@ -62,14 +62,56 @@ export function imageKeys(spec: ResolvedDorisClusterSpec, c: Component): [string
   return keys.map(([k, v]) => [k, k.startsWith('JAVA_OPTS') ? withHeap(v, heap) : v]);
 }
 
-/** The files of a component's ConfigMap: the main config file and the extra files. */
-export function configFiles(spec: ResolvedDorisClusterSpec, c: Component): Record<string, string> {
+/**
+ * The files of a component's ConfigMap: the main config file and the extra files. `own` is the
+ * data of the ConfigMap `configMapRef` names: its main file's keys override the image's, and its
+ * other files are written too (spec.configFiles wins over them).
+ */
+export function configFiles(
+  spec: ResolvedDorisClusterSpec,
+  c: Component,
+  own?: Readonly<Record<string, string>>,
+): Record<string, string> {
   const s = spec[c];
   if (s === undefined) return {};
+  const file = configFileName[c];
+  const { [file]: ownFile, ...ownOthers } = own ?? {};
   return {
+    ...ownOthers,
     ...(s.configFiles ?? {}),
-    [configFileName[c]]: renderConf(operatorConfig(spec, c), s.config ?? {}, imageKeys(spec, c)),
+    [file]: renderConf(
+      operatorConfig(spec, c),
+      s.config ?? {},
+      overlay(imageKeys(spec, c), confLines(ownFile ?? '')),
+    ),
   };
+}
+
+/** `key = value` lines of a conf file in order (`#` comments and blank lines skipped, as Doris does). */
+export function confLines(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('!')) continue;
+    const eq = trimmed.indexOf('=');
+    if (eq <= 0) continue;
+    out.push([trimmed.slice(0, eq).trim(), trimmed.slice(eq + 1).trim()]);
+  }
+  return out;
+}
+
+/** `base` with `over`'s values in place of its own, then `over`'s other keys in their order. */
+function overlay(base: [string, string][], over: [string, string][]): [string, string][] {
+  const values = new Map(over);
+  const out = base.map(([k, v]): [string, string] => [k, values.get(k) ?? v]);
+  const seen = new Set(base.map(([k]) => k));
+  for (const [k] of over) {
+    if (seen.has(k)) continue;
+    seen.add(k);
+    // A key written twice: the last one counts, as for java.util.Properties and the start scripts.
+    out.push([k, values.get(k) ?? '']);
+  }
+  return out;
 }
 
 /** A short digest of the files: it goes on the pod template, so a change rolls the members. */

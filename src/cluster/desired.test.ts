@@ -198,3 +198,87 @@ test('CN runs the BE image in the computation role; the FE service follows spec.
       kinds.includes('PodDisruptionBudget/doris-be'),
   );
 });
+
+test('BE and CN prepare their node in a privileged init container and raise their open files limit; turned off, SKIP_CHECK_ULIMIT', () => {
+  const spec = withDefaults({ ...base, cn: { replicas: 1 } });
+  for (const c of ['be', 'cn'] as const) {
+    const pod = buildStatefulSet(ref, spec, c, 1).spec.template.spec;
+    const [init] = pod.initContainers;
+    assert.equal(init.name, 'prepare-host');
+    assert.equal(init.image, 'apache/doris:be-2.1.7', 'the component image');
+    assert.equal(init.securityContext.privileged, true);
+    assert.match(
+      init.command.join(' '),
+      /-lt 2000000 \]; then echo 2000000 > \/proc\/sys\/vm\/max_map_count/,
+    );
+    assert.deepEqual(pod.containers[0].command.slice(0, 2), ['/bin/bash', '-c']);
+    assert.match(
+      pod.containers[0].command[2],
+      /^ulimit -n "\$\(ulimit -Hn\)" 2>\/dev\/null; exec \/opt\/apache-doris\/be_entrypoint.sh "\$@"$/,
+    );
+    assert.deepEqual(pod.containers[0].args, ['$(ENV_FE_ADDR)']);
+    assert.equal(
+      pod.containers[0].env.find((e: { name: string }) => e.name === 'SKIP_CHECK_ULIMIT'),
+      undefined,
+    );
+  }
+  const fePod = buildStatefulSet(ref, spec, 'fe', 3).spec.template.spec;
+  assert.equal(fePod.initContainers, undefined, 'the FE needs no host preparation');
+  const off = withDefaults({
+    ...base,
+    be: {
+      replicas: 3,
+      hostPreparation: { enabled: false },
+      pod: { initContainers: [{ name: 'mine', image: 'x' }] },
+    },
+  });
+  const pod = buildStatefulSet(ref, off, 'be', 3).spec.template.spec;
+  assert.deepEqual(
+    pod.initContainers.map((i: { name: string }) => i.name),
+    ['mine'],
+  );
+  assert.equal(
+    pod.containers[0].env.find((e: { name: string }) => e.name === 'SKIP_CHECK_ULIMIT')?.value,
+    'true',
+  );
+  const own = withDefaults({ ...base, be: { replicas: 3, hostPreparation: { image: 'busybox:1.36' } } });
+  assert.equal(
+    buildStatefulSet(ref, own, 'be', 3).spec.template.spec.initContainers[0].image,
+    'busybox:1.36',
+  );
+});
+
+test('fe.conf and be.conf are whole files: the image keys of the release line, the heap from the container, user keys win', () => {
+  const line = (version: string, c: 'fe' | 'be', extra: object = {}) =>
+    configFiles(withDefaults({ ...base, version, ...extra }), c)[c === 'fe' ? 'fe.conf' : 'be.conf'] ?? '';
+  for (const v of ['2.0.15', '2.1.8', '3.0.3']) {
+    const fe = line(v, 'fe');
+    for (const k of [
+      'CUR_DATE',
+      'LOG_DIR',
+      'JAVA_OPTS',
+      'JAVA_OPTS_FOR_JDK_9',
+      'JAVA_OPTS_FOR_JDK_17',
+      'sys_log_level',
+    ])
+      assert.match(fe, new RegExp(`^${k} = `, 'm'), `${v}: ${k}`);
+    assert.match(fe, /^JAVA_OPTS_FOR_JDK_17 = ".*-Xmx8192m -Xms8192m/m, 'no memory given: the image heap');
+    assert.ok(
+      fe.indexOf('CUR_DATE') < fe.indexOf('LOG_DIR') && fe.indexOf('LOG_DIR') < fe.indexOf('JAVA_OPTS'),
+      'image order',
+    );
+    assert.match(line(v, 'be'), /^JAVA_OPTS_FOR_JDK_17 = "/m);
+  }
+  assert.match(line('3.0.3', 'fe'), /^sys_log_mode = ASYNC$/m);
+  assert.match(line('2.1.8', 'fe'), /^sys_log_mode = NORMAL$/m);
+  assert.doesNotMatch(line('2.0.15', 'fe'), /arrow_flight_sql_port/);
+  const sized = line('2.1.8', 'fe', { fe: { replicas: 3, resources: { limits: { memory: '16Gi' } } } });
+  assert.match(sized, /^JAVA_OPTS_FOR_JDK_17 = ".*-Xmx12288m -Xms12288m/m, '75% of 16Gi');
+  assert.match(sized, /^JAVA_OPTS = ".*-Xmx12288m /m);
+  const mine = line('2.1.8', 'fe', {
+    fe: { replicas: 3, config: { JAVA_OPTS_FOR_JDK_17: '"-Xmx4g"', qe_max_connection: '2048' } },
+  });
+  assert.match(mine, /^JAVA_OPTS_FOR_JDK_17 = "-Xmx4g"$/m);
+  assert.equal(mine.match(/^JAVA_OPTS_FOR_JDK_17/gm)?.length, 1, 'written once');
+  assert.match(mine, /^qe_max_connection = 2048$/m);
+});

@@ -32,6 +32,8 @@ export interface ClusterRef {
   readonly clusterDomain?: string;
   /** Its `doris.cloudnative.dev/restartedAt` annotation: a new value restarts every member. */
   readonly restartedAt?: string;
+  /** The data of the ConfigMap each component's `configMapRef` names, as last read. */
+  readonly ownConfig?: Partial<Record<Component, Readonly<Record<string, string>>>>;
 }
 
 export interface Desired {
@@ -72,7 +74,7 @@ export function buildConfigMap(ref: ClusterRef, spec: ResolvedDorisClusterSpec, 
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: meta(ref, spec, configMapName(ref.name, c), c),
-    data: configFiles(spec, c),
+    data: configFiles(spec, c, ref.ownConfig?.[c]),
   };
 }
 
@@ -181,7 +183,7 @@ export function buildStatefulSet(
         ...(ref.restartedAt === undefined ? {} : { restartedAt: ref.restartedAt }),
         spec,
         component: c,
-        configHash: configHash(configFiles(spec, c)),
+        configHash: configHash(configFiles(spec, c, ref.ownConfig?.[c])),
         volumes,
       }),
       volumeClaimTemplates: claimTemplates(volumes, labels),

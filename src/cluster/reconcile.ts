@@ -6,6 +6,7 @@
  * something differs.
  */
 import {
+  type Component,
   type DorisCluster,
   type DorisClusterSpec,
   type DorisClusterStatus,
@@ -66,6 +67,8 @@ export interface ClusterDeps {
   readonly observeDoris?: typeof observeDoris;
   /** Watches of the Secrets the clusters name, so a new or rotated Secret wakes its cluster up. */
   secrets?: NamedWatches;
+  /** Watches of the ConfigMaps the clusters name as their own conf files (configMapRef). */
+  configMaps?: NamedWatches;
   /**
    * Clusters whose FEs refused the confirmed credentials at the last look: their next pass logs in
    * to repair the account. Others are not logged in to at rest (the observation is the check).
@@ -112,6 +115,11 @@ export async function reconcileCluster(deps: ClusterDeps, ctx: ReconcileContext)
     keyOf(ctx.key),
     named.map((name) => ({ namespace: ctx.key.namespace ?? 'default', name })),
   );
+  // The users' own conf files (configMapRef), watched the same way: a change rolls the members.
+  deps.configMaps?.track(
+    keyOf(ctx.key),
+    ownConfigRefs(live).map(([, name]) => ({ namespace: ctx.key.namespace ?? 'default', name })),
+  );
   if (cluster === undefined || cluster.metadata.deletionTimestamp !== undefined) {
     deps.refused?.delete(keyOf(ctx.key));
     deps.unknownLooks?.delete(keyOf(ctx.key));
@@ -139,6 +147,7 @@ async function reconcileLive(
 ): Promise<Outcome> {
   const { manager } = deps;
   const restartedAt = cluster.metadata.annotations?.[annotationKeys.restartedAt];
+  const ownConfig = await readOwnConfig(deps, cluster);
   const ref: ClusterRef = {
     name: cluster.metadata.name,
     namespace: cluster.metadata.namespace ?? 'default',
@@ -147,6 +156,7 @@ async function reconcileLive(
     kind: 'DorisCluster',
     clusterDomain: manager.clusterDomain,
     ...(restartedAt === undefined ? {} : { restartedAt }),
+    ownConfig,
   };
 
   let spec: ResolvedDorisClusterSpec;
@@ -318,6 +328,36 @@ async function reconcileLive(
   }
   deps.backoff.succeeded(clusterKey);
   return requeueAfter(1000, step.reason);
+}
+
+/** The ConfigMaps a spec names as its components' own conf files, by component. */
+function ownConfigRefs(spec: DorisClusterSpec | undefined): [Component, string][] {
+  if (spec === undefined) return [];
+  return components.flatMap((c): [Component, string][] => {
+    const name = spec[c]?.configMapRef?.name;
+    return name === undefined ? [] : [[c, name]];
+  });
+}
+
+/**
+ * The data of the ConfigMaps the components name. One that does not exist stops the pass (no
+ * member is built from a file that is not there yet); its creation wakes the cluster.
+ */
+async function readOwnConfig(
+  deps: ClusterDeps,
+  cluster: DorisCluster,
+): Promise<Partial<Record<Component, Readonly<Record<string, string>>>>> {
+  const out: Partial<Record<Component, Readonly<Record<string, string>>>> = {};
+  const namespace = cluster.metadata.namespace ?? 'default';
+  for (const [c, name] of ownConfigRefs(cluster.spec)) {
+    const cm = await deps.configMaps?.read({ namespace, name });
+    if (cm === undefined)
+      throw new Error(
+        `ConfigMap ${namespace}/${name} named by spec.${c}.configMapRef does not exist: create it, or remove the reference`,
+      );
+    out[c] = (cm as { data?: Record<string, string> }).data ?? {};
+  }
+  return out;
 }
 
 /** The Secret root's password is read from, if the user names one (spec or DorisInitializer). */

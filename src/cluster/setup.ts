@@ -70,6 +70,10 @@ export function setupClusterController(manager: Manager, opts: ClusterController
   deps.secrets = manager.namedWatches(builtin.Secret, (owners) => {
     for (const key of owners) controller.queue.add(key);
   });
+  // The users' own conf files (configMapRef): not in the cache, which holds the clusters' objects only.
+  deps.configMaps = manager.namedWatches(builtin.ConfigMap, (owners) => {
+    for (const key of owners) controller.queue.add(key);
+  });
   manager.onStop(() => deps.connections?.closeAll());
   // Storage classes are read (expansion support) from the cache.
   manager.cache.informersFor(builtin.StorageClass);

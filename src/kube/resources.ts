@@ -105,4 +105,11 @@ export const builtin = {
     'clusterrolebindings',
     false,
   ),
+  SubjectAccessReview: grouped(
+    'authorization.k8s.io',
+    'v1',
+    'SubjectAccessReview',
+    'subjectaccessreviews',
+    false,
+  ),
 } as const satisfies Record<string, ResourceType>;

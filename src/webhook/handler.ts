@@ -90,6 +90,7 @@ export class AdmissionHandler {
         namespace: request.namespace ?? '',
         object: request.object,
         oldObject: request.operation === 'UPDATE' ? request.oldObject : undefined,
+        ...(request.userInfo ? { user: request.userInfo } : {}),
       });
       return findings.problems.length > 0
         ? { verdict: 'denied', response: deny(request, findings.problems, findings.warnings) }

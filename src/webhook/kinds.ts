@@ -4,7 +4,7 @@
  */
 import type { ResourceType } from '../kube/resources.ts';
 import type { Findings } from './problem.ts';
-import type { Operation } from './review.ts';
+import type { Operation, UserInfo } from './review.ts';
 
 export interface AdmissionInput {
   readonly operation: Operation;
@@ -12,6 +12,8 @@ export interface AdmissionInput {
   readonly object: unknown;
   /** The stored object, on UPDATE. */
   readonly oldObject?: unknown;
+  /** The user who sends the request (references are checked against what they may do). */
+  readonly user?: UserInfo;
 }
 
 export interface KindAdmission {

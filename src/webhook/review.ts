@@ -25,6 +25,15 @@ export interface AdmissionRequest {
   readonly object?: unknown;
   readonly oldObject?: unknown;
   readonly dryRun?: boolean;
+  /** Who sends the request: what the object may make the operator do is checked against it. */
+  readonly userInfo?: UserInfo;
+}
+
+export interface UserInfo {
+  readonly username?: string;
+  readonly uid?: string;
+  readonly groups?: readonly string[];
+  readonly extra?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface AdmissionResponse {

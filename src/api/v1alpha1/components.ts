@@ -9,7 +9,7 @@ import { cel, fullDefault } from '../schema/fields.ts';
 import { configFilesSchema, configSchema } from './config.ts';
 import { beFailoverSchema, failoverSchema, feFailoverSchema } from './failover.ts';
 import { hostPreparationSchema } from './host-preparation.ts';
-import type { Component } from './owned-config.ts';
+import { type Component, configFileName } from './owned-config.ts';
 import { podOverridesSchema } from './pod.ts';
 import { probesSchema } from './probes.ts';
 import { resourcesSchema } from './resources.ts';
@@ -40,6 +40,22 @@ function commonFields(component: Component, replicas: { min: number; default: nu
     resources: resourcesSchema.optional(),
     config: configSchema(component).optional(),
     configFiles: configFilesSchema(component).optional(),
+    configMapRef: z
+      .object({
+        name: z
+          .string()
+          .min(1)
+          .max(253)
+          .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a ConfigMap name (lower case letters, digits, - and .)')
+          .describe("Name of a ConfigMap in the cluster's namespace."),
+      })
+      .optional()
+      .describe(
+        `A ConfigMap of yours holding the whole ${configFileName[component]} (and any other files for Doris' conf/ ` +
+          "directory). Its keys replace the image's own as the base of the file; the operator still sets its keys " +
+          '(ports, paths, FQDN mode) and config is applied over it. A change to it restarts the members one at ' +
+          'a time. You must be allowed to read it.',
+      ),
     pod: podOverridesSchema.optional(),
     probes: fullDefault(probesSchema(component)),
   };

@@ -8,6 +8,8 @@
 import { parseQuantity } from '../../kube/quantity.ts';
 import { builtin, collectionPath, objectPath } from '../../kube/resources.ts';
 import { isNotFound, type RestClient } from '../../kube/rest.ts';
+import { userMay } from '../access.ts';
+import type { UserInfo } from '../review.ts';
 import { presentComponents, type Spec } from './spec.ts';
 
 export interface StorageClassFact {
@@ -20,10 +22,24 @@ export type SecretFact =
   | { readonly state: 'missing' }
   | { readonly state: 'unknown'; readonly reason: string };
 
+/** The pod security profile the namespace enforces (`pod-security.kubernetes.io/enforce`). */
+export type PodSecurityFact = 'privileged' | 'baseline' | 'restricted';
+
 export interface Facts {
   /** Every StorageClass by name; undefined when not looked up or the lookup failed. */
   readonly storageClasses?: ReadonlyMap<string, StorageClassFact>;
   readonly authSecret?: SecretFact;
+  /** Undefined when not looked up or the lookup failed. */
+  readonly podSecurity?: PodSecurityFact;
+  /** The ConfigMaps named by configMapRef: whether they exist, and whether the requester may read them. */
+  readonly ownConfigMaps?: ReadonlyMap<string, OwnConfigMapFact>;
+}
+
+export interface OwnConfigMapFact {
+  /** undefined: the lookup failed. */
+  readonly exists?: boolean;
+  /** undefined: the API server could not say (or no user in the request). */
+  readonly readable?: boolean;
 }
 
 export interface Volume {
@@ -65,6 +81,10 @@ export function growingVolumes(spec: Spec, old: Spec | undefined): { now: Volume
 export interface Needed {
   readonly storageClasses: boolean;
   readonly authSecret?: string;
+  /** A component runs the privileged host preparation, which baseline and restricted refuse. */
+  readonly podSecurity?: boolean;
+  /** ConfigMaps named by configMapRef. */
+  readonly ownConfigMaps?: readonly string[];
 }
 
 export function neededFacts(spec: Spec, old: Spec | undefined): Needed {
@@ -77,7 +97,26 @@ export function neededFacts(spec: Spec, old: Spec | undefined): Needed {
   return {
     storageClasses: newClass || growingVolumes(spec, old).length > 0,
     authSecret: spec.authSecretRef?.name,
+    podSecurity: privilegedHostPreparation(spec).length > 0,
+    ownConfigMaps: [
+      ...new Set(
+        presentComponents(spec)
+          .map(([, s]) => (s as { configMapRef?: { name: string } }).configMapRef?.name)
+          .filter((n): n is string => n !== undefined),
+      ),
+    ],
   };
+}
+
+/** BE and CN specs that run the privileged init container (on unless turned off). */
+export function privilegedHostPreparation(spec: Spec): ('be' | 'cn')[] {
+  return presentComponents(spec)
+    .filter(
+      ([c, s]) =>
+        (c === 'be' || c === 'cn') &&
+        (s as { hostPreparation?: { enabled?: boolean } }).hostPreparation?.enabled !== false,
+    )
+    .map(([c]) => c as 'be' | 'cn');
 }
 
 const DEFAULT_CLASS = 'storageclass.kubernetes.io/is-default-class';
@@ -97,6 +136,7 @@ export class FactFinder {
   private classes: { at: number; value: Promise<ReadonlyMap<string, StorageClassFact>> } | undefined;
   /** Secrets found recently. A missing one is looked up every time, so its warning ends as soon as it exists. */
   private readonly secrets = new Map<string, { at: number; fact: SecretFact }>();
+  private readonly namespaces = new Map<string, { at: number; fact: PodSecurityFact }>();
 
   constructor(client: RestClient, opts: { timeoutMs?: number; cacheMs?: number } = {}) {
     this.client = client;
@@ -104,12 +144,69 @@ export class FactFinder {
     this.cacheMs = opts.cacheMs ?? 10_000;
   }
 
-  async find(needed: Needed, namespace: string): Promise<Facts> {
-    const [storageClasses, authSecret] = await Promise.all([
+  async find(needed: Needed, namespace: string, user?: UserInfo): Promise<Facts> {
+    const [storageClasses, authSecret, podSecurity, ownConfigMaps] = await Promise.all([
       needed.storageClasses ? this.storageClasses().catch(() => undefined) : undefined,
       needed.authSecret === undefined ? undefined : this.secret(namespace, needed.authSecret),
+      needed.podSecurity === true ? this.podSecurity(namespace).catch(() => undefined) : undefined,
+      needed.ownConfigMaps === undefined || needed.ownConfigMaps.length === 0
+        ? undefined
+        : this.ownConfigMaps(namespace, needed.ownConfigMaps, user),
     ]);
-    return { storageClasses, authSecret };
+    return { storageClasses, authSecret, podSecurity, ...(ownConfigMaps ? { ownConfigMaps } : {}) };
+  }
+
+  /** Whether each ConfigMap exists, and whether the requester may read it (never its data). */
+  private async ownConfigMaps(
+    namespace: string,
+    names: readonly string[],
+    user: UserInfo | undefined,
+  ): Promise<ReadonlyMap<string, OwnConfigMapFact>> {
+    const facts = await Promise.all(
+      names.map(async (name): Promise<[string, OwnConfigMapFact]> => {
+        const [exists, readable] = await Promise.all([
+          this.client
+            .request({
+              method: 'GET',
+              path: objectPath(builtin.ConfigMap, namespace, name),
+              timeoutMs: this.timeoutMs,
+            })
+            .then(
+              () => true,
+              (err: unknown) => (isNotFound(err) ? false : undefined),
+            ),
+          user === undefined
+            ? undefined
+            : userMay(
+                this.client,
+                user,
+                { verb: 'get', resource: 'configmaps', namespace, name },
+                this.timeoutMs,
+              ),
+        ]);
+        return [
+          name,
+          { ...(exists === undefined ? {} : { exists }), ...(readable === undefined ? {} : { readable }) },
+        ];
+      }),
+    );
+    return new Map(facts);
+  }
+
+  /** The namespace's enforced profile; namespaces are cached like StorageClasses. */
+  private async podSecurity(namespace: string): Promise<PodSecurityFact> {
+    const cached = this.namespaces.get(namespace);
+    if (cached !== undefined && Date.now() - cached.at < this.cacheMs) return cached.fact;
+    const ns = await this.client.request<{ metadata: { labels?: Record<string, string> } }>({
+      method: 'GET',
+      path: objectPath(builtin.Namespace, undefined, namespace),
+      timeoutMs: this.timeoutMs,
+    });
+    const level = ns.metadata.labels?.['pod-security.kubernetes.io/enforce'];
+    const fact: PodSecurityFact = level === 'baseline' || level === 'restricted' ? level : 'privileged';
+    if (this.namespaces.size > 10_000) this.namespaces.clear();
+    this.namespaces.set(namespace, { at: Date.now(), fact });
+    return fact;
   }
 
   private storageClasses(): Promise<ReadonlyMap<string, StorageClassFact>> {

@@ -22,7 +22,7 @@ export function dorisClusterAdmission(opts: DorisClusterAdmissionOptions = {}): 
       const facts =
         spec === undefined || opts.facts === undefined
           ? {}
-          : await opts.facts.find(neededFacts(spec, old), input.namespace);
+          : await opts.facts.find(neededFacts(spec, old), input.namespace, input.user);
       return validateDorisCluster({ ...base, facts });
     },
   };

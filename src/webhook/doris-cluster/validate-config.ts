@@ -63,13 +63,9 @@ function checkMemory(c: Component, s: ComponentSpec, config: Record<string, stri
     if (c === 'fe' && set.length === 0) {
       // The operator sizes the FE heap to 75% of the container's memory (image-conf.ts).
       const heap = feHeapMiB(s.resources) * 2 ** 20;
-      if (limit === undefined && s.resources?.requests?.memory === undefined) {
-        out.warn(
-          `spec.fe.resources`,
-          `no memory limit or request: the FE heap stays at the image's ${gib(heap)} and the container has no ` +
-            'bound; set spec.fe.resources.limits.memory and the heap follows it (75%)',
-        );
-      } else if (heap < FE_MIN_HEAP) {
+      // Without limit or request the heap is the image's 8 GiB (the missing limit is warned about apart).
+      const sized = limit !== undefined || s.resources?.requests?.memory !== undefined;
+      if (sized && heap < FE_MIN_HEAP) {
         out.warn(
           limit === undefined ? 'spec.fe.resources.requests.memory' : limitPath,
           `the FE heap would be ${gib(heap)} (75% of the container's memory): too small for an FE once its ` +

@@ -51,6 +51,7 @@ export function validateDorisCluster(input: DorisClusterInput): Findings {
   checkConfig(spec, out);
   checkPods(spec, out);
   checkStorage(spec, old, facts, out);
+  checkReferences(spec, old, facts, input.namespace, out);
   const name = field(field(input.object, 'metadata'), 'name');
   checkDerivedNames(
     {
@@ -64,6 +65,30 @@ export function validateDorisCluster(input: DorisClusterInput): Findings {
   warnRisks(spec, facts, out);
   warnRemovals(spec, old, out);
   return dedupe(out.findings());
+}
+
+/**
+ * A ConfigMap a component names is copied into the cluster's conf: the user who names it (or
+ * names a new one) must be allowed to read it, or the operator would read it on their behalf.
+ */
+function checkReferences(
+  spec: Spec,
+  old: Spec | undefined,
+  facts: Facts,
+  namespace: string,
+  out: Collector,
+): void {
+  for (const [c, s] of presentComponents(spec)) {
+    const name = s.configMapRef?.name;
+    if (name === undefined || (old?.[c] as typeof s | undefined)?.configMapRef?.name === name) continue;
+    if (facts.ownConfigMaps?.get(name)?.readable === false)
+      out.problem(
+        `spec.${c}.configMapRef.name`,
+        name,
+        `you may not get ConfigMap ${namespace}/${name}; the operator would copy it into this cluster's ` +
+          'configuration on your behalf. Name a ConfigMap you can read',
+      );
+  }
 }
 
 /** The same problem found through several components (a shared spec.version) is reported once. */

@@ -4,13 +4,32 @@
  */
 import type { Collector } from '../problem.ts';
 import type { Facts } from './facts.ts';
-import { volumesOf } from './facts.ts';
+import { privilegedHostPreparation, volumesOf } from './facts.ts';
 import { label, presentComponents, type Spec } from './spec.ts';
 
 /** Doris creates tables with 3 replicas unless told otherwise (`replication_num`). */
 const DEFAULT_REPLICATION = 3;
 
 export function warnRisks(spec: Spec, facts: Facts, out: Collector): void {
+  for (const [c, s] of presentComponents(spec)) {
+    const name = (s as { configMapRef?: { name: string } }).configMapRef?.name;
+    const fact = name === undefined ? undefined : facts.ownConfigMaps?.get(name);
+    if (fact?.exists === false)
+      out.warn(
+        `spec.${c}.configMapRef.name`,
+        `ConfigMap ${name} does not exist: the ${label(c)} members wait for it (nothing is built without their conf file)`,
+      );
+  }
+  if (facts.podSecurity === 'baseline' || facts.podSecurity === 'restricted') {
+    for (const c of privilegedHostPreparation(spec)) {
+      out.warn(
+        `spec.${c}.hostPreparation.enabled`,
+        `the namespace enforces the ${facts.podSecurity} pod security profile, which refuses the privileged ` +
+          `init container that raises vm.max_map_count: no ${label(c)} pod would be created. Prepare the nodes ` +
+          `another way (vm.max_map_count >= 2000000, swap off) and set spec.${c}.hostPreparation.enabled to false`,
+      );
+    }
+  }
   if (spec.fe.replicas === 1) {
     out.warn('spec.fe.replicas', 'one FE is a single point of failure: 3 FEs survive the loss of one');
   } else if ((spec.fe.electionNumber ?? (spec.fe.replicas >= 3 ? 3 : 1)) === 1) {
