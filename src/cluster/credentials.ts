@@ -8,8 +8,10 @@
  * starts with) and sets the new password, or creates the account with NODE and ADMIN privileges.
  * Passwords never leave Secrets and the SQL connection: not in logs, events, status or ConfigMaps (S7).
  */
+
 import { DorisClient, secret } from '../doris/client.ts';
 import { DorisError } from '../doris/errors.ts';
+import { passwordHash } from '../doris/password.ts';
 import { builtin, objectPath } from '../kube/resources.ts';
 import { isNotFound } from '../kube/rest.ts';
 import type { Manager } from '../runtime/manager.ts';
@@ -129,14 +131,14 @@ export async function syncCredentials(
       const grants = await attempt.client.query('SHOW ALL GRANTS');
       hadAccount = grants.some((r) => String(r.UserIdentity ?? '').includes(`'${desired.user}'@`));
       if (hadAccount) {
-        await attempt.client.query("SET PASSWORD FOR ?@'%' = PASSWORD(?)", [
+        await attempt.client.query("SET PASSWORD FOR ?@'%' = ?", [
           desired.user,
-          secret(desired.password),
+          secret(passwordHash(desired.password)),
         ]);
       } else {
-        await attempt.client.query("CREATE USER ?@'%' IDENTIFIED BY ?", [
+        await attempt.client.query("CREATE USER ?@'%' IDENTIFIED BY PASSWORD ?", [
           desired.user,
-          secret(desired.password),
+          secret(passwordHash(desired.password)),
         ]);
         await attempt.client.query("GRANT NODE_PRIV, ADMIN_PRIV ON *.*.* TO ?@'%'", [desired.user]);
       }

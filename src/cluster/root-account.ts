@@ -8,9 +8,11 @@
  * entrypoints try root without a password first and then the auth Secret's account, so new members
  * keep registering.
  */
+
 import { randomBytes } from 'node:crypto';
 import type { ResolvedDorisClusterSpec } from '../api/v1alpha1/index.ts';
 import { secret } from '../doris/client.ts';
+import { passwordHash } from '../doris/password.ts';
 import { clusterInitializer } from '../initializer/which.ts';
 import { builtin, collectionPath } from '../kube/resources.ts';
 import { isConflict } from '../kube/rest.ts';
@@ -144,7 +146,7 @@ export async function secureRoot(
           await mine.client.close();
         }
       }
-      await attempt.client.query("SET PASSWORD FOR 'root'@'%' = PASSWORD(?)", [secret(password)]);
+      await attempt.client.query("SET PASSWORD FOR 'root'@'%' = ?", [secret(passwordHash(password))]);
     } finally {
       await attempt.client.close();
     }

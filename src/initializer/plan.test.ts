@@ -4,7 +4,7 @@ import { dorisInitializerSpecSchema } from '../api/v1alpha1/index.ts';
 import { grantKeys, levelOf, observeGrants, onClause } from './grants.ts';
 import { planUser, type UserRecord } from './plan.ts';
 import { scriptsPending, stateOf } from './scripts.ts';
-import { rerunnable, sessionStatement, splitStatements } from './statements.ts';
+import { rerunnable, scriptProblems, sessionStatement, splitStatements } from './statements.ts';
 
 const userOf = (u: object) =>
   dorisInitializerSpecSchema.parse({ clusterRef: { name: 'c' }, users: [u] }).users[0]!;
@@ -12,15 +12,28 @@ const userOf = (u: object) =>
 test('statements split on ; outside quotes and comments; comment-only pieces are dropped', () => {
   const sql = `-- schema
 CREATE TABLE t (s VARCHAR(10) COMMENT 'a;b');  /* ; */
-INSERT INTO t VALUES ("x;y"), ('it''s;'); # trailing ;
+INSERT INTO t VALUES ("x;y"), ('it''s;'), ('a\\';b'); --trailing ;
 ;
 \`odd;name\`;`;
   assert.deepEqual(splitStatements(sql), [
     "-- schema\nCREATE TABLE t (s VARCHAR(10) COMMENT 'a;b')",
-    "/* ; */\nINSERT INTO t VALUES (\"x;y\"), ('it''s;')",
+    "/* ; */\nINSERT INTO t VALUES (\"x;y\"), ('it''s;'), ('a\\';b')",
     '`odd;name`',
   ]);
   assert.deepEqual(splitStatements('  -- nothing\n'), []);
+  assert.deepEqual(splitStatements('--no space needed in Doris\nSELECT 1'), [
+    '--no space needed in Doris\nSELECT 1',
+  ]);
+});
+
+test('what Doris would refuse in a script is found before it runs: # comments, quotes and comments never closed', () => {
+  assert.deepEqual(
+    scriptProblems("SELECT 1;\n-- fine\nSELECT '#not a comment' # but this is no comment\n;"),
+    ['line 3: # starts no comment in Doris (a syntax error there); use -- or /* */'],
+  );
+  assert.deepEqual(scriptProblems("SELECT 'open;\nSELECT 2;"), ["line 1: the ' quote is never closed"]);
+  assert.deepEqual(scriptProblems('SELECT 1; /* never closed'), ['line 1: the /* comment is never closed']);
+  assert.deepEqual(scriptProblems('SELECT `a#b`, "c#d" /* # */ -- #\n'), []);
 });
 
 test('a statement is run again after a crash only when running it twice changes nothing', () => {
@@ -85,13 +98,18 @@ test('a new user is created with its grants; a known one only gets what it lacks
   assert.deepEqual(
     fresh.steps.map((s) => s.sql),
     [
-      'CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?',
+      'CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY PASSWORD ?',
       'GRANT ? TO ?@?',
       'GRANT LOAD_PRIV, SELECT_PRIV ON `internal`.`db1`.* TO ?@?',
       "SET PROPERTY FOR ? 'default_workload_group' = ?",
     ],
   );
-  assert.deepEqual(fresh.steps[0]?.values, ['app', '%', { password: 'pw' }]);
+  // The hashed form: SHA1(SHA1('pw')), as MySQL's PASSWORD('pw').
+  assert.deepEqual(fresh.steps[0]?.values, [
+    'app',
+    '%',
+    { password: '*D821809F681A40A6E379B50D0463EFAE20BDD122' },
+  ]);
   assert.ok(
     fresh.steps.every((s) => !s.what.includes('pw')),
     'no password in what is logged',
@@ -112,7 +130,7 @@ test('a new user is created with its grants; a known one only gets what it lacks
   );
   assert.deepEqual(
     planUser(u, observed, record, { password: 'pw2', version: '8' }).steps.map((s) => s.sql),
-    ['SET PASSWORD FOR ?@? = PASSWORD(?)'],
+    ['SET PASSWORD FOR ?@? = ?'],
     'a new Secret version sets the password',
   );
 });

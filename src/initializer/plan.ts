@@ -6,6 +6,7 @@
  * are left alone, even when the spec once declared them too.
  */
 import type { ResolvedInitializerSpec } from '../api/v1alpha1/index.ts';
+import { passwordHash } from '../doris/password.ts';
 import { grantKeys, identityKey, type ObservedUser, onClause, splitKey } from './grants.ts';
 
 type DeclaredUser = ResolvedInitializerSpec['users'][number];
@@ -68,14 +69,14 @@ export function planUser(
   const steps: Step[] = [];
   if (observed === undefined) {
     steps.push({
-      sql: 'CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?',
-      values: [...id, { password: password.password }],
+      sql: 'CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY PASSWORD ?',
+      values: [...id, { password: passwordHash(password.password) }],
       what: `create ${who(user)}`,
     });
   } else if (previous?.passwordVersion !== password.version) {
     steps.push({
-      sql: 'SET PASSWORD FOR ?@? = PASSWORD(?)',
-      values: [...id, { password: password.password }],
+      sql: 'SET PASSWORD FOR ?@? = ?',
+      values: [...id, { password: passwordHash(password.password) }],
       what: `set the password of ${who(user)}`,
     });
   }

@@ -9,22 +9,33 @@ import { createHash } from 'node:crypto';
 export const digestOf = (sql: string): string => createHash('sha256').update(sql).digest('hex');
 
 /**
- * Splits SQL on `;` outside quotes ('', "", ``) and comments (`-- `, `#`, `/* *\/`), dropping
- * empty statements and comment-only ones. Statements keep their text (comments inside included).
+ * How Doris' lexers read a script (`fe/fe-core/src/main/jflex/sql_scanner.flex` and
+ * `nereids/DorisLexer.g4`, 2.0 to 3.0): `--` starts a comment to the end of the line, with or
+ * without a space after it (MySQL needs one); `/* *\/` is a comment (`/*+` a hint); strings are
+ * `'...'` or `"..."` with backslash escapes and doubled quotes; names are `` `...` ``. `#` is no
+ * comment in Doris: it is a character no statement accepts.
  */
-export function splitStatements(sql: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  let meaningful = false;
+interface Piece {
+  readonly kind: 'text' | 'quoted' | 'comment' | 'semicolon';
+  readonly text: string;
+  /** Where it starts, 1-based line. */
+  readonly line: number;
+  /** A quote or comment that never ends. */
+  readonly open?: boolean;
+}
+
+function pieces(sql: string): Piece[] {
+  const out: Piece[] = [];
   let i = 0;
-  const flush = () => {
-    if (meaningful) out.push(current.trim());
-    current = '';
-    meaningful = false;
+  let line = 1;
+  const push = (kind: Piece['kind'], to: number, open = false) => {
+    const text = sql.slice(i, to);
+    out.push({ kind, text, line, ...(open ? { open } : {}) });
+    line += text.split('\n').length - 1;
+    i = to;
   };
   while (i < sql.length) {
     const ch = sql[i] as string;
-    const next = sql[i + 1];
     if (ch === "'" || ch === '"' || ch === '`') {
       let j = i + 1;
       while (j < sql.length) {
@@ -33,29 +44,58 @@ export function splitStatements(sql: string): string[] {
         else if (sql[j] === ch) break;
         else j++;
       }
-      current += sql.slice(i, j + 1);
-      meaningful = true;
-      i = j + 1;
-    } else if ((ch === '-' && next === '-' && /\s|$/.test(sql[i + 2] ?? '')) || ch === '#') {
+      push('quoted', Math.min(j + 1, sql.length), j >= sql.length);
+    } else if (sql.startsWith('--', i)) {
       const end = sql.indexOf('\n', i);
-      const stop = end < 0 ? sql.length : end;
-      current += sql.slice(i, stop);
-      i = stop;
-    } else if (ch === '/' && next === '*') {
+      push('comment', end < 0 ? sql.length : end);
+    } else if (sql.startsWith('/*', i)) {
       const end = sql.indexOf('*/', i + 2);
-      const stop = end < 0 ? sql.length : end + 2;
-      current += sql.slice(i, stop);
-      i = stop;
+      push('comment', end < 0 ? sql.length : end + 2, end < 0);
     } else if (ch === ';') {
-      flush();
-      i++;
+      push('semicolon', i + 1);
     } else {
-      if (!/\s/.test(ch)) meaningful = true;
-      current += ch;
-      i++;
+      let j = i + 1;
+      while (j < sql.length && !/['"`;/-]/.test(sql[j] as string)) j++;
+      push('text', j);
     }
   }
-  flush();
+  return out;
+}
+
+/** Splits SQL on `;` outside quotes and comments, dropping empty and comment-only statements. */
+export function splitStatements(sql: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let meaningful = false;
+  for (const p of pieces(sql)) {
+    if (p.kind === 'semicolon') {
+      if (meaningful) out.push(current.trim());
+      current = '';
+      meaningful = false;
+      continue;
+    }
+    current += p.text;
+    if (p.kind === 'quoted' || (p.kind === 'text' && p.text.trim() !== '')) meaningful = true;
+  }
+  if (meaningful) out.push(current.trim());
+  return out;
+}
+
+/** What Doris would refuse in a script before running any of it, by line: the webhook's words. */
+export function scriptProblems(sql: string): string[] {
+  const out: string[] = [];
+  for (const p of pieces(sql)) {
+    if (p.open)
+      out.push(
+        `line ${p.line}: ${p.kind === 'quoted' ? `the ${p.text[0]} quote` : 'the /* comment'} is never closed`,
+      );
+    if (p.kind !== 'text') continue;
+    const at = p.text.indexOf('#');
+    if (at >= 0) {
+      const line = p.line + (p.text.slice(0, at).split('\n').length - 1);
+      out.push(`line ${line}: # starts no comment in Doris (a syntax error there); use -- or /* */`);
+    }
+  }
   return out;
 }
 
@@ -63,7 +103,7 @@ export function splitStatements(sql: string): string[] {
 function shape(statement: string): string {
   return statement
     .replace(/\/\*[\s\S]*?\*\//g, ' ')
-    .replace(/(--\s|#)[^\n]*/g, ' ')
+    .replace(/--[^\n]*/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()
     .toUpperCase();

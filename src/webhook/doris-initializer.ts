@@ -6,12 +6,13 @@
  * with no statement, and a second initializer for a cluster that has one.
  */
 import {
+  dorisClusterKind,
   dorisInitializerKind,
   dorisInitializerSpecSchema,
   type ResolvedInitializerSpec,
 } from '../api/v1alpha1/index.ts';
-import { splitStatements } from '../initializer/statements.ts';
-import { collectionPath } from '../kube/resources.ts';
+import { scriptProblems, splitStatements } from '../initializer/statements.ts';
+import { builtin, collectionPath, objectPath } from '../kube/resources.ts';
 import type { RestClient } from '../kube/rest.ts';
 import type { KubeObject } from '../runtime/object.ts';
 import type { AdmissionInput, KindAdmission } from './kinds.ts';
@@ -44,6 +45,7 @@ export function defaultDorisInitializer(object: unknown): unknown {
 export function validateDorisInitializer(
   input: AdmissionInput,
   others: readonly KubeObject[] = [],
+  operatorUser?: string,
 ): Findings {
   const c = new Collector();
   const parsed = dorisInitializerSpecSchema.safeParse((input.object as Json | undefined)?.spec);
@@ -53,15 +55,20 @@ export function validateDorisInitializer(
     return c.findings();
   }
   const spec = parsed.data;
-  checkUsers(spec, c);
+  checkUsers(spec, c, operatorUser);
   const seen = new Set<string>();
   for (const [i, db] of spec.databases.entries()) {
     if (seen.has(db)) c.problem(at('spec.databases', i), db, `database ${db} is listed twice`);
     seen.add(db);
   }
-  for (const [i, s] of spec.initSQL.entries())
-    if (s.sql !== undefined && splitStatements(s.sql).length === 0)
-      c.problem(at('spec.initSQL', i) + '.sql', undefined, 'has no statement (only comments or separators)');
+  for (const [i, s] of spec.initSQL.entries()) {
+    if (s.sql === undefined) continue;
+    const problems = scriptProblems(s.sql);
+    if (problems.length > 0)
+      c.problem(`${at('spec.initSQL', i)}.sql`, undefined, `Doris would refuse it: ${problems.join('; ')}`);
+    else if (splitStatements(s.sql).length === 0)
+      c.problem(`${at('spec.initSQL', i)}.sql`, undefined, 'has no statement (only comments or separators)');
+  }
   const name = (input.object as KubeObject).metadata?.name;
   const first = others
     .filter((o) => o.metadata.name !== name && o.spec?.clusterRef?.name === spec.clusterRef.name)
@@ -75,9 +82,34 @@ export function validateDorisInitializer(
   return c.findings();
 }
 
-function checkUsers(spec: ResolvedInitializerSpec, c: Collector): void {
+/**
+ * Doris' built-in accounts (`UserIdentity.isRootUser`/`isAdminUser`: exact names, any host): root
+ * is secured by the DorisCluster (spec.rootPasswordSecretRef), admin is never a declared user.
+ * User names are case-sensitive in Doris, so `ROOT` would be another, ordinary user.
+ */
+const builtinUsers = ['root', 'admin'];
+
+function checkUsers(spec: ResolvedInitializerSpec, c: Collector, operatorUser?: string): void {
   for (const [i, u] of spec.users.entries()) {
     const path = `spec.users[${i}]`;
+    if (builtinUsers.includes(u.name))
+      c.problem(
+        `${path}.name`,
+        u.name,
+        `${u.name} is a Doris built-in account: root's password is set by spec.rootPasswordSecretRef, ` +
+          'admin is secured by the operator; declare your own users',
+      );
+    else if (builtinUsers.includes(u.name.toLowerCase()))
+      c.warn(
+        `${path}.name`,
+        `${u.name} is not Doris' ${u.name.toLowerCase()}: user names are case-sensitive, so this is another, ordinary user`,
+      );
+    if (operatorUser !== undefined && u.name === operatorUser)
+      c.problem(
+        `${path}.name`,
+        u.name,
+        `${u.name} is the operator's own account (the cluster's spec.authSecretRef): it is managed there; declare other users`,
+      );
     if (u.ensure === 'absent' && (u.grants.length > 0 || u.roles.length > 0))
       c.warn(path, `user ${u.name} is absent: its roles and grants are not applied`);
     const keys = new Set<string>();
@@ -125,13 +157,48 @@ async function othersIn(client: RestClient | undefined, namespace: string): Prom
   }
 }
 
+/**
+ * The account the operator logs in with on a cluster: the username of its auth Secret (never the
+ * password), or root without one. Undefined when it cannot be known.
+ */
+async function operatorUserOf(
+  client: RestClient | undefined,
+  namespace: string,
+  cluster: string,
+): Promise<string | undefined> {
+  if (client === undefined) return undefined;
+  try {
+    const dc = await client.request<KubeObject>({
+      method: 'GET',
+      path: objectPath(dorisClusterKind.resource, namespace, cluster),
+      timeoutMs: 1500,
+    });
+    const secretName = dc.spec?.authSecretRef?.name as string | undefined;
+    if (secretName === undefined) return 'root';
+    const secret = await client.request<{ data?: Record<string, string> }>({
+      method: 'GET',
+      path: objectPath(builtin.Secret, namespace, secretName),
+      timeoutMs: 1500,
+    });
+    const user = secret.data?.username;
+    return user === undefined ? undefined : Buffer.from(user, 'base64').toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 export function dorisInitializerAdmission(client?: RestClient): KindAdmission {
   return {
     resource: dorisInitializerKind.resource,
     default: (object) => defaultDorisInitializer(object),
     async validate(input) {
       const others = input.operation === 'CREATE' ? await othersIn(client, input.namespace) : [];
-      return validateDorisInitializer(input, others);
+      const clusterName = ((input.object as Json | undefined)?.spec as Json | undefined)?.clusterRef;
+      const name =
+        isObject(clusterName) && typeof clusterName.name === 'string' ? clusterName.name : undefined;
+      const operatorUser =
+        name === undefined ? undefined : await operatorUserOf(client, input.namespace, name);
+      return validateDorisInitializer(input, others, operatorUser);
     },
   };
 }

@@ -3,7 +3,8 @@
  * need GRANT_PRIV (CreateUserStmt, GrantStmt, SetPassVar analysis, branch-2.1).
  */
 import { ddlError, privilegeDenied } from '../errors.ts';
-import { GRANT_COLUMNS, parsePasswordHash, stage2Of } from '../state/auth.ts';
+import { GRANT_COLUMNS, type GrantNameCheck, parsePasswordHash, stage2Of } from '../state/auth.ts';
+import { atLeast, type DorisVersion, releaseLine } from '../version.ts';
 import { type Handlers, OK, rows } from './session.ts';
 
 const stage2 = (s: { plain?: string; hash?: string }) =>
@@ -79,7 +80,7 @@ export const authHandlers: Handlers = {
       const d = catalog.databases.get(db);
       return d !== undefined && (tbl === undefined || d.tables.has(tbl));
     };
-    x.cluster.write(() => x.auth.grant(s.to, s.privs, s.target, exists));
+    x.cluster.write(() => x.auth.grant(s.to, s.privs, s.target, exists, grantNameCheck(x.fe.version)));
     return OK;
   },
   revokePrivileges: (s, x) => {
@@ -113,3 +114,15 @@ export const authHandlers: Handlers = {
     return rows(GRANT_COLUMNS, x.auth.grantRows([target]));
   },
 };
+
+/**
+ * Whether GRANT checks that the database or table it names exists (Auth.checkTablePatternExist,
+ * #39597): from 2.1.6 (#39856) and 3.0.3 (after the 3.0.2 release), and 2.0.16; grants holding
+ * CREATE_PRIV are exempt from 2.1.8 (#45166; not in branch-3.0 at 965bd371, so not on 3.0).
+ */
+export function grantNameCheck(v: DorisVersion): GrantNameCheck {
+  const line = releaseLine(v);
+  if (line === '2.0') return atLeast(v, '2.0.16') ? 'strict' : 'none';
+  if (line === '2.1') return atLeast(v, '2.1.8') ? 'unlessCreate' : atLeast(v, '2.1.6') ? 'strict' : 'none';
+  return atLeast(v, '3.0.3') ? 'strict' : 'none';
+}

@@ -1,6 +1,14 @@
 /**
  * Tokens of the SQL the simulator understands, and the split of a multi-statement text at top-level
- * semicolons. Comments (`-- `, `#`, `/* *\/`) are dropped, as the mysql client and Doris do.
+ * semicolons, as Doris' lexers read them (`fe/fe-core/src/main/jflex/sql_scanner.flex`,
+ * `nereids/DorisLexer.g4`, branch-2.1 and branch-3.0):
+ * - comments are `--` to the end of the line (no space needed after it, unlike MySQL) and
+ *   `/* *\/`; `#` is no comment in Doris, a character no statement accepts (a syntax error);
+ * - strings are `'...'` or `"..."` with backslash escapes and doubled quotes, names `` `...` ``.
+ *   Account statements (CREATE USER, SET PASSWORD, GRANT, ...) fall back to the legacy parser on
+ *   2.0, 2.1 and 3.0, which unescapes backslashes first and then collapses `''` (`StringLiteral`
+ *   handling in sql_scanner.flex): a password sent as `'a\'\'b'` (how client libraries escape
+ *   `a''b`) is stored as `a'b`. Every string here is read that way.
  */
 
 export type TokenType = 'word' | 'quoted' | 'string' | 'number' | 'variable' | 'symbol';
@@ -32,6 +40,7 @@ const SYMBOLS = [
   '+',
   '/',
   '%',
+  '#',
 ];
 
 export function tokenize(sql: string): Token[] {
@@ -41,7 +50,7 @@ export function tokenize(sql: string): Token[] {
     const c = sql.charAt(i);
     if (/\s/.test(c)) {
       i++;
-    } else if (c === '#' || (c === '-' && sql.startsWith('-- ', i)) || sql.startsWith('--\n', i)) {
+    } else if (sql.startsWith('--', i)) {
       while (i < sql.length && sql.charAt(i) !== '\n') i++;
     } else if (sql.startsWith('/*', i)) {
       const end = sql.indexOf('*/', i + 2);
@@ -75,25 +84,23 @@ export function tokenize(sql: string): Token[] {
 }
 
 function readQuoted(sql: string, start: number, quote: string): [string, number] {
-  let out = '';
+  // The literal's extent: up to the closing quote, stepping over `\x` and doubled quotes.
   let i = start + 1;
   while (i < sql.length) {
     const c = sql.charAt(i);
-    if (c === '\\' && quote !== '`' && i + 1 < sql.length) {
-      const n = sql.charAt(i + 1);
-      out += n === 'n' ? '\n' : n === 't' ? '\t' : n === '0' ? '\0' : n;
-      i += 2;
-    } else if (c === quote && sql.charAt(i + 1) === quote) {
-      out += quote;
-      i += 2;
-    } else if (c === quote) {
-      return [out, i + 1];
-    } else {
-      out += c;
-      i++;
-    }
+    if (c === '\\' && quote !== '`' && i + 1 < sql.length) i += 2;
+    else if (c === quote && sql.charAt(i + 1) === quote) i += 2;
+    else if (c === quote) break;
+    else i++;
   }
-  return [out, sql.length];
+  const raw = sql.slice(start + 1, i);
+  const end = Math.min(i + 1, sql.length);
+  if (quote === '`') return [raw.replaceAll('``', '`'), end];
+  // Legacy order: backslash escapes first, then doubled quotes collapse (on the unescaped text).
+  const unescaped = raw.replace(/\\(.)/gs, (_m, n: string) =>
+    n === 'n' ? '\n' : n === 't' ? '\t' : n === '0' ? '\0' : n,
+  );
+  return [unescaped.replaceAll(quote + quote, quote), end];
 }
 
 /** One statement of a text: its tokens (without the `;`) and its source text. */

@@ -135,6 +135,9 @@ const addTo = (m: Map<string, Set<Privilege>>, key: string, privs: Iterable<Priv
   m.set(key, s);
 };
 
+/** How a release checks the names a GRANT targets: not at all, always, or unless CREATE_PRIV is granted. */
+export type GrantNameCheck = 'none' | 'strict' | 'unlessCreate';
+
 export class Auth {
   readonly users: User[] = [];
   readonly roles = new Map<string, PrivTables>();
@@ -293,18 +296,24 @@ export class Auth {
 
   /**
    * GRANT privs ON target TO user or ROLE (GrantStmt.analyze, Auth.grantInternal). `exists` says
-   * whether a database or table exists (Auth.checkTablePatternExist; skipped when CREATE_PRIV is
-   * granted, 2.1.8). A role that does not exist is created.
+   * whether a database or table exists, checked as the release does (Auth.checkTablePatternExist:
+   * `check`). A role that does not exist is created.
    */
   grant(
     to: { user: { name: string; host: string } } | { role: string },
     privs: readonly Privilege[],
     target: GrantTarget,
     exists: (db: string, tbl?: string) => boolean,
+    check: GrantNameCheck = 'unlessCreate',
   ): void {
     if ('role' in to) checkRoleName(to.role, 'Can not grant to role');
     const tables = this.checkedTables(privs, target, 'granted', () => {
-      if (target.kind !== 'table' || privs.includes('CREATE')) return;
+      if (
+        target.kind !== 'table' ||
+        check === 'none' ||
+        (check === 'unlessCreate' && privs.includes('CREATE'))
+      )
+        return;
       const { level } = levelOf(target);
       if (level === 'global' || level === 'catalog' || target.ctl !== 'internal') return;
       if (!exists(target.db)) throw ddlError(`database:${target.db} does not exist`);
