@@ -25,7 +25,22 @@ export interface PodView {
   readonly uid: string;
   /** Bound to a node (a pod the scheduler cannot place is not a failed member). */
   readonly scheduled: boolean;
+  /**
+   * The images' debug run mode is asked for on the pod (debugModeAnnotations): its entrypoint
+   * waits for a person instead of starting Doris. Failover and rollouts leave such a member alone.
+   */
+  readonly debug?: boolean;
 }
+
+/**
+ * The pod annotations the images' entrypoints read through the downward API file
+ * /etc/podinfo/annotations: `./doris-debug` (fe_entrypoint.sh, be_entrypoint.sh, 2.1 and 3.0)
+ * blocks on the FE query port or BE heartbeat port instead of starting Doris when the run mode is
+ * `debug` (apache/doris-operator cmd/doris-debug; `apache.org.doris/runmode` from operator 25.5.2).
+ */
+export const debugModeAnnotations = ['selectdb.com.doris/runmode', 'apache.org.doris/runmode'] as const;
+/** fe_entrypoint.sh starts an FE with existing metadata with `--metadata_failure_recovery` when present. */
+export const recoveryAnnotation = 'selectdb.com.doris/recovery';
 
 export type DorisView =
   | {
@@ -82,6 +97,7 @@ export function podView(pod: KubeObject, container: string): PodView | undefined
     templateHash: pod.metadata.annotations?.[annotationKeys.templateHash],
     uid: pod.metadata.uid ?? '',
     scheduled: pod.spec?.nodeName !== undefined,
+    ...(debugModeAnnotations.some((k) => pod.metadata.annotations?.[k] === 'debug') ? { debug: true } : {}),
   };
 }
 

@@ -83,23 +83,15 @@ export function validateDorisInitializer(
 }
 
 /**
- * Doris' built-in accounts (`UserIdentity.isRootUser`/`isAdminUser`: exact names, any host): root
- * is secured by the DorisCluster (spec.rootPasswordSecretRef), admin is never a declared user.
- * User names are case-sensitive in Doris, so `ROOT` would be another, ordinary user.
+ * Doris' built-in accounts (`UserIdentity.isRootUser`/`isAdminUser`: exact names, any host; the
+ * CRD refuses them). User names are case-sensitive in Doris, so `ROOT` is another, ordinary user.
  */
 const builtinUsers = ['root', 'admin'];
 
 function checkUsers(spec: ResolvedInitializerSpec, c: Collector, operatorUser?: string): void {
   for (const [i, u] of spec.users.entries()) {
     const path = `spec.users[${i}]`;
-    if (builtinUsers.includes(u.name))
-      c.problem(
-        `${path}.name`,
-        u.name,
-        `${u.name} is a Doris built-in account: root's password is set by spec.rootPasswordSecretRef, ` +
-          'admin is secured by the operator; declare your own users',
-      );
-    else if (builtinUsers.includes(u.name.toLowerCase()))
+    if (!builtinUsers.includes(u.name) && builtinUsers.includes(u.name.toLowerCase()))
       c.warn(
         `${path}.name`,
         `${u.name} is not Doris' ${u.name.toLowerCase()}: user names are case-sensitive, so this is another, ordinary user`,

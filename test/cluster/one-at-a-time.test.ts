@@ -1,6 +1,7 @@
 /**
  * One member at a time, under adversarial timing (S2, S4, S6, S8): a full topology (5 FE, 3 BE,
- * 2 CN, 1 broker) upgraded while members take seconds to come back, once with the controller
+ * 2 CN, 1 broker) upgraded, its pod templates changed, and restarted on demand, while members
+ * take seconds to come back, once with the controller
  * manager frozen after every deletion the operator makes (no pod is recreated meanwhile, as during
  * a controller-manager restart), once with the operator SIGKILLed at random, seeded instants. The
  * invariants are checked at every instant from the simulator's ordered log, not at the end.
@@ -11,7 +12,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, type TestContext, test } from 'node:test';
-import { builtin, objectPath } from '../../src/kube/resources.ts';
+import { dorisClusterKind } from '../../src/api/v1alpha1/index.ts';
+import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
+import type { KubeObject } from '../../src/runtime/object.ts';
 import { freezeAfterDeletions, killRepeatedly, seededBetween } from '../support/chaos.ts';
 import {
   eventually,
@@ -87,8 +90,11 @@ function upgraded(ns: string, timeoutMs: number) {
   );
 }
 
-/** Every invariant, at every instant of the log since `since`. */
-async function assertOneAtATime(ns: string, since: number): Promise<void> {
+/**
+ * Every invariant, at every instant of the log since `since`. A restart (`upgrade: false`: a pod
+ * template change or an on-demand restart) keeps tablet balancing on throughout.
+ */
+async function assertOneAtATime(ns: string, since: number, upgrade = true): Promise<void> {
   const log = await namespaceLog(ns, since);
   const down = downIntervals(log, ns);
   const trail = () =>
@@ -102,11 +108,17 @@ async function assertOneAtATime(ns: string, since: number): Promise<void> {
   assert.deepEqual(restartOrder(down), ['be', 'cn', 'fe', 'broker'], 'Doris order (S6)');
   const fes = down.filter((d) => d.member.includes('-fe-')).map((d) => d.member.replace(/.*-fe-/, ''));
   assert.deepEqual(fes.slice(0, 2).sort(), ['3', '4'], `observers first: ${fes.join(', ')}`);
-  assert.deepEqual(
-    balanceBreaks(log, down),
-    [],
-    `balancing paused for every BE restart only (S6):\n${trail()}`,
-  );
+  if (upgrade)
+    assert.deepEqual(
+      balanceBreaks(log, down),
+      [],
+      `balancing paused for every BE restart only (S6):\n${trail()}`,
+    );
+  else
+    assert.ok(
+      !log.some((e) => e.kind === 'statement' && /ADMIN SET FRONTEND CONFIG.*disable_/i.test(e.text)),
+      'a restart leaves tablet balancing alone',
+    );
   assert.deepEqual(
     Object.values(finalBalance(log)),
     [false, false, false],
@@ -158,6 +170,93 @@ test('upgrade with the operator SIGKILLed at random instants (>= 20 kills): one 
   const { kills } = await killRepeatedly(t, ns, operator, upgraded(ns, 420_000), () => between(200, 2500));
   assert.ok(kills >= 20, `the operator was killed ${kills} times during the upgrade (>= 20)`);
   await assertOneAtATime(ns, since);
+  await assertRowsReadable(reader);
+});
+
+/**
+ * Waits until every StatefulSet's template carries the change (`changed`), every pod runs its
+ * StatefulSet's current template, and the cluster is Ready again.
+ */
+function rolled(ns: string, timeoutMs: number, changed: (template: KubeObject) => boolean) {
+  return eventually(
+    async () => {
+      const { client } = await testEnv();
+      const c = await getCluster(ns, 'doris');
+      if (c.status?.phase !== 'Ready' || c.status.observedGeneration !== c.metadata.generation) return false;
+      const hash = 'doris.cloudnative.dev/pod-template-hash';
+      const sets = await client.request<{ items: KubeObject[] }>({
+        method: 'GET',
+        path: collectionPath(builtin.StatefulSet, ns),
+      });
+      if (sets.items.length !== 4 || !sets.items.every((s) => changed(s.spec.template))) return false;
+      const want = new Map(
+        sets.items.map((s) => [s.metadata.name, s.spec.template.metadata.annotations?.[hash] as string]),
+      );
+      const pods = await client.request<{ items: KubeObject[] }>({
+        method: 'GET',
+        path: collectionPath(builtin.Pod, ns),
+      });
+      return pods.items.length === 11 &&
+        pods.items.every(
+          (p) => p.metadata.annotations?.[hash] === want.get(p.metadata.name.replace(/-\d+$/, '')),
+        )
+        ? c
+        : false;
+    },
+    { timeoutMs, intervalMs: 500, what: `${ns}/doris rolled onto its new pod templates` },
+  );
+}
+
+test('a pod template change (resources, env) with the operator SIGKILLed at random instants: one member down at a time, in the Doris order', async (t) => {
+  const ns = await newNamespace(t, 'template');
+  const operator = await operatorProcess(t, ns);
+  await readyFullTopology(t, ns);
+  const since = await logMark();
+  const reader = watchRows(t, ns, 'doris');
+  const tz = [{ name: 'TZ', value: 'Asia/Shanghai' }];
+  await patchSpec(ns, 'doris', {
+    fe: { pod: { env: tz } },
+    be: { resources: { requests: { cpu: '2' } }, pod: { env: tz } },
+    cn: { pod: { env: tz } },
+    broker: { pod: { env: tz } },
+  });
+  const withTz = (tpl: KubeObject) =>
+    tpl.spec.containers[0].env.some((e: { name: string }) => e.name === 'TZ');
+  const { kills } = await killRepeatedly(t, ns, operator, rolled(ns, 420_000, withTz), () =>
+    between(200, 2500),
+  );
+  assert.ok(kills >= 10, `the operator was killed ${kills} times during the rollout (>= 10)`);
+  await assertOneAtATime(ns, since, false);
+  await assertRowsReadable(reader);
+});
+
+test('an on-demand restart (restartedAt annotation) with the controller manager frozen after each deletion: one member down at a time', async (t) => {
+  const ns = await newNamespace(t, 'restart');
+  await operatorProcess(t, ns);
+  await readyFullTopology(t, ns);
+  const since = await logMark();
+  const reader = watchRows(t, ns, 'doris');
+  const { client } = await testEnv();
+  const at = new Date().toISOString();
+  await client.request({
+    method: 'PATCH',
+    path: objectPath(dorisClusterKind.resource, ns, 'doris'),
+    contentType: 'application/merge-patch+json',
+    body: { metadata: { annotations: { 'doris.cloudnative.dev/restartedAt': at } } },
+  });
+  const freezer = freezeAfterDeletions(env.controlPlane, ns, since, () => between(3000, 8000));
+  let freezes = 0;
+  try {
+    await rolled(
+      ns,
+      420_000,
+      (tpl) => tpl.metadata.annotations?.['doris.cloudnative.dev/restartedAt'] === at,
+    );
+  } finally {
+    freezes = await freezer.stop();
+  }
+  assert.ok(freezes >= 11, `the controller manager was frozen after each of the 11 deletions (${freezes})`);
+  await assertOneAtATime(ns, since, false);
   await assertRowsReadable(reader);
 });
 

@@ -88,6 +88,27 @@ export async function killOperator(child: ChildProcess): Promise<void> {
   await gone;
 }
 
+/** Creates a kubernetes.io/basic-auth Secret (a cluster's authSecretRef) in `namespace`. */
+export async function createAuthSecret(
+  namespace: string,
+  name: string,
+  username: string,
+  password: string,
+): Promise<void> {
+  const { client } = await testEnv();
+  await client.request({
+    method: 'POST',
+    path: collectionPath(builtin.Secret, namespace),
+    body: {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name },
+      type: 'kubernetes.io/basic-auth',
+      stringData: { username, password },
+    },
+  });
+}
+
 export async function createCluster(namespace: string, name: string, spec: object): Promise<void> {
   const { client } = await testEnv();
   await client.request({

@@ -1,7 +1,10 @@
 /**
  * Plain StatefulSets shaped like the official doris-operator's: the images' entrypoints with
- * `$(ENV_FE_ADDR)`, ENV_FE_ADDR pointing at the FE Service, ELECT_NUMBER, the ConfigMap at /etc/doris,
- * claims for doris-meta and storage, and headless Services for the FQDNs.
+ * `$(ENV_FE_ADDR)`, ENV_FE_ADDR pointing at the FE Service, ELECT_NUMBER, the ConfigMap at /etc/doris
+ * (holding the JDK options the start scripts need, as the official chart's confs do), the BE's
+ * privileged `default-init` container raising vm.max_map_count (apache/doris-operator
+ * pkg/common/utils/resource/pod.go `constructBeDefaultInitContainer`), claims for doris-meta and
+ * storage, and headless Services for the FQDNs.
  */
 import { builtin, collectionPath, type ResourceType } from '../../src/kube/resources.ts';
 import type { RestClient } from '../../src/kube/rest.ts';
@@ -64,6 +67,19 @@ function statefulSet(component: 'fe' | 'be', replicas: number, f: DorisFixture):
       template: {
         metadata: { labels: labels(component) },
         spec: {
+          ...(fe
+            ? {}
+            : {
+                initContainers: [
+                  {
+                    name: 'default-init',
+                    image: `apache/doris:be-${f.version ?? '2.1.7'}`,
+                    command: ['/bin/sh'],
+                    args: ['-c', 'sysctl -w vm.max_map_count=2000000 && swapoff -a'],
+                    securityContext: { privileged: true },
+                  },
+                ],
+              }),
           containers: [
             {
               name: component,
@@ -109,7 +125,8 @@ export function dorisObjects(f: DorisFixture): { type: ResourceType; body: objec
   return [
     confMap(
       'fe',
-      'http_port = 8030\nrpc_port = 9020\nquery_port = 9030\nedit_log_port = 9010\nenable_fqdn_mode = true\n',
+      'JAVA_OPTS_FOR_JDK_17 = "-Xmx8192m -Xms8192m -XX:+UseG1GC"\n' +
+        'http_port = 8030\nrpc_port = 9020\nquery_port = 9030\nedit_log_port = 9010\nenable_fqdn_mode = true\n',
     ),
     confMap('be', 'be_port = 9060\nwebserver_port = 8040\nheartbeat_service_port = 9050\nbrpc_port = 8060\n'),
     { type: builtin.Service, body: service('doris-fe-service', 'fe', 9030, false) },

@@ -69,7 +69,8 @@ test('GRANT and REVOKE change what a user holds, by level, and SHOW GRANTS print
 });
 
 test('GRANT refuses what Doris refuses, with its words', async (t) => {
-  const c = await standalone(t, { fe: 1 });
+  // 2.1.8: names are checked (#39856, 2.1.6), except with CREATE_PRIV (#45166, 2.1.8).
+  const c = await standalone(t, { fe: 1, version: '2.1.8' });
   const fe = c.fes[0];
   assert.ok(fe);
   const root = await connect(t, fe);
@@ -118,4 +119,36 @@ test('GRANT refuses what Doris refuses, with its words', async (t) => {
   assert.equal(props.get('default_workload_group'), 'g1');
   assert.equal(props.get('resource_tags'), '{"location" : "group_a"}, {"location" : "group_b"}');
   assert.deepEqual(await root.rows("SHOW PROPERTY FOR 'nobody'"), []);
+});
+
+test('GRANT on a database that does not exist, per release: accepted before 2.1.6 and 3.0.3, refused after', async (t) => {
+  for (const [version, refused] of [
+    ['2.0.15', false],
+    ['2.1.5', false],
+    ['2.1.7', true],
+    ['3.0.2', false],
+    ['3.0.3', true],
+  ] as const) {
+    const c = await standalone(t, { fe: 1, version });
+    const fe = c.fes[0];
+    assert.ok(fe);
+    const root = await connect(t, fe);
+    await root.exec("CREATE USER 'app'@'%'");
+    const outcome = await root.exec('GRANT SELECT_PRIV ON later.* TO app').then(
+      () => 'granted',
+      (err: Error) => err.message,
+    );
+    if (refused) assert.match(outcome, /database:later does not exist/, version);
+    else assert.equal(outcome, 'granted', version);
+    // On 2.1.7 CREATE_PRIV is not exempt yet (#45166 is 2.1.8); on 3.0.3 neither.
+    if (refused)
+      assert.match(
+        await root.exec('GRANT CREATE_PRIV, SELECT_PRIV ON later.* TO app').then(
+          () => 'granted',
+          (err: Error) => err.message,
+        ),
+        /database:later does not exist/,
+        version,
+      );
+  }
 });

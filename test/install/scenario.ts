@@ -110,7 +110,25 @@ export async function runScenario(
   labels: Record<string, string>,
 ): Promise<void> {
   await createAuthSecret(namespace);
-  const warnings = await applyAsUser(namespace, clusterManifest(name, labels));
+  // The BEs' own conf file from a ConfigMap: the webhook asks whether the user may read it
+  // (a SubjectAccessReview) and whether it exists; the operator watches and reads it.
+  const { client } = await testEnv();
+  await client.request({
+    method: 'POST',
+    path: collectionPath(builtin.ConfigMap, namespace),
+    body: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `${name}-be-conf` },
+      data: { 'be.conf': 'max_tablet_version_num = 2000\n' },
+    },
+  });
+  const base = clusterManifest(name, labels) as { spec: { be: object } };
+  const warnings = await applyAsUser(namespace, {
+    ...base,
+    spec: { ...base.spec, be: { ...base.spec.be, configMapRef: { name: `${name}-be-conf` } } },
+  });
+  assert.doesNotMatch(warnings, /configMapRef/);
   // A reference the webhook could not check (403 on the Secret) would come back as a warning.
   assert.doesNotMatch(warnings, /could not be checked/);
   const created = await waitReady(namespace, name, 90_000);
@@ -124,7 +142,6 @@ export async function runScenario(
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /does not allow volume expansion/);
 
-  const { client } = await testEnv();
   const be0 = await client.request<KubeObject>({
     method: 'GET',
     path: objectPath(builtin.Pod, namespace, `${name}-be-0`),

@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dorisInitializerKind } from '../../src/api/v1alpha1/index.ts';
-import { objectPath } from '../../src/kube/resources.ts';
+import { dorisClusterKind, dorisInitializerKind } from '../../src/api/v1alpha1/index.ts';
+import { collectionPath, objectPath } from '../../src/kube/resources.ts';
 import { installCrds } from '../api/support.ts';
+import { putSecret } from '../initializer/support.ts';
 import { testEnv } from '../support/env.ts';
 import { kubectlApply, scopedNamespace, startWebhook, waitForWebhook } from './support.ts';
 
@@ -43,6 +44,33 @@ test('DorisInitializer admission: defaults, refusals naming the field, one initi
   });
   assert.deepEqual(stored.spec.users[0]?.grants[0]?.privileges, ['SELECT_PRIV', 'LOAD_PRIV']);
   assert.equal(stored.spec.users[0]?.host, '%', 'the CRD defaults the host');
+
+  // The cluster it initializes logs the operator in as `op` (its auth Secret's username).
+  await putSecret(ns, 'op-auth', { username: 'op', password: 'x' });
+  await client.request({
+    method: 'POST',
+    path: collectionPath(dorisClusterKind.resource, ns),
+    body: {
+      apiVersion: dorisClusterKind.apiVersion,
+      kind: 'DorisCluster',
+      metadata: { name: 'doris' },
+      spec: { version: '2.1.8', authSecretRef: { name: 'op-auth' }, fe: {}, be: {} },
+    },
+  });
+  // (Another cluster: a second initializer of `doris` would be refused.)
+  const warned = await kubectlApply(
+    initializer('cased', {
+      clusterRef: { name: 'other' },
+      users: [{ name: 'ROOT', passwordSecretRef: { name: 's' } }],
+    }),
+    ns,
+  );
+  assert.equal(warned.code, 0, warned.stderr);
+  assert.match(
+    warned.stderr,
+    /Warning: spec\.users\[0\]\.name: ROOT is not Doris' root: user names are case-sensitive/,
+  );
+  await client.request({ method: 'DELETE', path: objectPath(dorisInitializerKind.resource, ns, 'cased') });
 
   const refused: [string, object, RegExp][] = [
     [
@@ -97,6 +125,16 @@ test('DorisInitializer admission: defaults, refusals naming the field, one initi
       /spec\.initSQL\[0\]\.sql: has no statement/,
     ],
     ['bad database name', { databases: ['1db'] }, /spec\.databases\[0\]: Invalid value/],
+    [
+      "the operator's own account",
+      { users: [{ name: 'op', passwordSecretRef: { name: 's' } }] },
+      /spec\.users\[0\]\.name: op is the operator's own account/,
+    ],
+    [
+      'a # comment in a script',
+      { initSQL: [{ name: 's', sql: 'CREATE DATABASE a; # make it\n' }] },
+      /spec\.initSQL\[0\]\.sql: Doris would refuse it: line 1: # starts no comment in Doris/,
+    ],
     ['same database twice', { databases: ['a', 'a'] }, /spec\.databases\[1\]: database a is listed twice/],
   ];
   for (const [what, spec, message] of refused) {

@@ -34,6 +34,8 @@ export function replacements(input: PlanInput, c: Component): number {
  */
 function failed(input: PlanInput, m: Member, recorded: boolean): boolean {
   if (!m.expected || m.down === undefined) return false;
+  // Someone is debugging it: its being down is theirs, not a failure to act on.
+  if (m.pod?.debug === true && !recorded) return false;
   // A pod the scheduler cannot place is not a new failure; a failed member's pod that cannot come
   // back (its node or its local volume gone) stays failed.
   if (m.pod !== undefined && !m.pod.scheduled && !recorded) return false;
@@ -170,15 +172,17 @@ function frontendDecisions(
       return waiting;
     }
     const m = members.find((x) => x.name === f.member);
-    const hold = !spec.enabled
-      ? 'failover is off (failover.enabled: false): not rebuilt'
-      : !allowed
-        ? 'failover is off for this operator (--no-failover): not rebuilt'
-        : rebuilding !== undefined
-          ? `waits: one FE at a time (${rebuilding} first)`
-          : op !== undefined && op.member !== f.member
-            ? `waits: ${op.type} of ${op.member ?? op.component} is under way`
-            : m && quorumHold(input, m);
+    const hold = m?.pod?.debug
+      ? 'in debug mode (pod annotation runmode=debug): not rebuilt while it is debugged'
+      : !spec.enabled
+        ? 'failover is off (failover.enabled: false): not rebuilt'
+        : !allowed
+          ? 'failover is off for this operator (--no-failover): not rebuilt'
+          : rebuilding !== undefined
+            ? `waits: one FE at a time (${rebuilding} first)`
+            : op !== undefined && op.member !== f.member
+              ? `waits: ${op.type} of ${op.member ?? op.component} is under way`
+              : m && quorumHold(input, m);
     if (hold !== undefined)
       return { ...f, message: hold.startsWith('only ') ? `not rebuilt: ${hold}` : hold };
     rebuilding = f.member;

@@ -45,6 +45,13 @@ export function planFrontendRebuild(input: PlanInput, members: readonly Member[]
   if (failure === undefined || m === undefined || m.down === undefined) return undefined;
   const recorded = input.operation;
   const op = recorded?.type === 'Failover' && recorded.member === m.name ? recorded : undefined;
+  if (m.pod?.debug === true)
+    return {
+      kind: 'wait',
+      reason: `the rebuild of ${m.name} waits: it is in debug mode (pod annotation runmode=debug)`,
+      afterMs: 30_000,
+      ...(op ? { operation: continuing(op, 'waiting: the member is in debug mode') } : {}),
+    };
   if (!input.doris.known) {
     return {
       kind: 'wait',

@@ -69,6 +69,8 @@ function downReason(input: PlanInput, m: Omit<Member, 'down'>): string | undefin
   const pod = m.pod;
   if (pod === undefined) return 'its pod does not exist';
   if (pod.deleting) return 'its pod is terminating';
+  if (pod.debug)
+    return 'it is in debug mode (pod annotation runmode=debug: its entrypoint waits instead of starting Doris); failover and rollouts leave it alone';
   // Reported as such: the scheduler's problem (resources, affinity, a volume's node), not Doris'.
   if (!pod.scheduled) return 'its pod is not scheduled on any node (Pending)';
   if (!pod.ready) return 'its pod is not Ready';

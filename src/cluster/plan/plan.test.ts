@@ -955,3 +955,24 @@ test('failover decisions are announced once, when made', () => {
     /doris-fe-3 failed since .*fresh metadata/,
   );
 });
+
+test('debug mode: a member its pod puts in debug mode is neither failed over nor restarted by a rollout, and status says why it is down', () => {
+  const debugged = (i: PlanInput, c: Component, ordinal: number) =>
+    withPods(i, c, (ps) => ps.map((p) => (p.ordinal === ordinal ? { ...p, ready: false, debug: true } : p)));
+  // A compute node down in debug mode for longer than its period: no failure, no replacement.
+  const cn = debugged(cnFailed(), 'cn', 1);
+  assert.deepEqual(failuresNow({ ...cn, now: new Date('2026-01-01T00:30:00Z') }), []);
+  assert.match(buildMembers(cn).find((m) => m.name === 'doris-cn-1')?.down ?? '', /debug mode/);
+  // An FE observer down in debug mode past the FE period: recorded earlier, never rebuilt.
+  const feDebug = debugged(feDown(input({ fe: 4, specFe: 4 }), 3), 'fe', 3);
+  const recorded = [{ member: 'doris-fe-3', since: '2026-01-01T00:00:00Z', reason: 'x' }];
+  const later = { ...feDebug, now: new Date('2026-01-01T01:00:00Z'), failures: { fe: recorded } };
+  const decided = feFailures(later);
+  assert.equal(decided[0]?.rebuiltAt, undefined);
+  assert.match(decided[0]?.message ?? '', /debug mode/);
+  // A rollout: the debugged BE keeps its pod, and no other BE goes down while it is down.
+  const rollout = debugged(beUpgrade(), 'be', 0);
+  const step = plan(rollout);
+  assert.equal(describe(step), 'wait', 'no pod deleted while be-0 is debugged');
+  assert.match(step?.kind === 'wait' ? step.reason : '', /doris-be-0/);
+});

@@ -65,7 +65,10 @@ export function planRollout(input: PlanInput, members: readonly Member[]): Step 
   for (const c of rolloutOrder) {
     const target = input.target[c];
     if (target === undefined) continue;
-    const outdated = members.filter((m) => m.component === c && m.expected && m.outdated);
+    // A member being debugged keeps its pod: the rollout takes it up once its debug mode is off.
+    const outdated = members.filter(
+      (m) => m.component === c && m.expected && m.outdated && m.pod?.debug !== true,
+    );
     if (outdated.length === 0) continue;
     if (!doris.known) {
       return {

@@ -121,5 +121,28 @@ export function checkConfig(spec: Spec, out: Collector): void {
       }
     }
     checkMemory(c, s, config, out);
+    if (String(config.enable_all_http_auth).toLowerCase() === 'true') warnHttpAuth(c, out);
   }
+}
+
+/**
+ * `enable_all_http_auth=true` puts a Doris login in front of every HTTP endpoint: the FE answers
+ * /api/health and /metrics with HTTP 200 and `{"code":401,...}` (fe-core `httpv2` interceptor);
+ * the BE answers /metrics with 401 and, from 3.0.2, /api/health too (it needs ADMIN_PRIV)
+ * (be/src/http/action/*, `config::enable_all_http_auth`).
+ */
+function warnHttpAuth(c: Component, out: Collector): void {
+  const path = at(`spec.${c}.config`, 'enable_all_http_auth');
+  if (c === 'fe')
+    out.warn(
+      path,
+      "the FE's /metrics then answers without metrics: DorisMonitor's Prometheus and the autoscaler's " +
+        'readings of the FE get no data (the readiness probe still passes: the FE answers HTTP 200 with code 401)',
+    );
+  else if (c === 'be' || c === 'cn')
+    out.warn(
+      path,
+      `the ${label(c)}'s /metrics then answers 401 (no monitoring, no autoscaler readings), and from Doris ` +
+        '3.0.2 its /api/health too: the readiness probe fails and the members never turn Ready',
+    );
 }

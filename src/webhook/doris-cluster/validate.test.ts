@@ -239,3 +239,88 @@ describe('DorisCluster validation: rules beyond the table', () => {
     assert.match(f.problems[0]!.message, /CRD should have refused this/);
   });
 });
+
+describe('DorisCluster validation: what the images need', () => {
+  const warnings = (spec: object, extra: Partial<Facts> = {}) =>
+    validateDorisCluster({
+      object: defaultDorisCluster(baseCluster('c1', { spec })),
+      namespace: 'tenant-a',
+      facts: { ...facts, ...extra },
+    }).warnings;
+
+  test('the FE heap: 75% of the memory, warned about only when too small for an FE', () => {
+    assert.ok(
+      !warnings({ fe: { resources: { limits: { cpu: 4, memory: '4Gi' } } } }).some((w) => /FE heap/.test(w)),
+    );
+    const small = warnings({ fe: { resources: { limits: { cpu: 4, memory: '2Gi' } } } });
+    assert.ok(
+      small.some((w) => w.startsWith('spec.fe.resources.limits.memory: the FE heap would be 1.5 GiB')),
+      small.join(' | '),
+    );
+    assert.ok(
+      !warnings({
+        fe: { resources: { limits: { cpu: 4, memory: '2Gi' } }, config: { JAVA_OPTS_FOR_JDK_17: '-Xmx1g' } },
+      }).some((w) => /FE heap/.test(w)),
+      'your own heap is yours',
+    );
+  });
+
+  test('enable_all_http_auth names what breaks', () => {
+    const w = warnings({
+      fe: { config: { enable_all_http_auth: 'true' } },
+      be: { config: { enable_all_http_auth: 'true' } },
+    });
+    assert.ok(w.some((x) => x.startsWith('spec.fe.config.enable_all_http_auth: ') && /Prometheus/.test(x)));
+    assert.ok(
+      w.some((x) => x.startsWith('spec.be.config.enable_all_http_auth: ') && /never turn Ready/.test(x)),
+    );
+  });
+
+  test('host preparation in a namespace enforcing baseline or restricted is warned about, per component that runs it', () => {
+    for (const level of ['baseline', 'restricted'] as const) {
+      const w = warnings({ cn: { replicas: 1 } }, { podSecurity: level });
+      for (const c of ['be', 'cn'])
+        assert.ok(
+          w.some((x) =>
+            x.startsWith(`spec.${c}.hostPreparation.enabled: the namespace enforces the ${level}`),
+          ),
+          w.join(' | '),
+        );
+    }
+    const off = warnings({ be: { hostPreparation: { enabled: false } } }, { podSecurity: 'restricted' });
+    assert.ok(!off.some((x) => /hostPreparation/.test(x)));
+    assert.ok(!warnings({}, { podSecurity: 'privileged' }).some((x) => /hostPreparation/.test(x)));
+  });
+
+  test('a configMapRef its author may not read is refused; a missing one is warned about', () => {
+    const object = defaultDorisCluster(
+      baseCluster('c1', { spec: { be: { configMapRef: { name: 'conf' } } } }),
+    );
+    const denied = validateDorisCluster({
+      object,
+      namespace: 'tenant-a',
+      facts: { ...facts, ownConfigMaps: new Map([['conf', { exists: true, readable: false }]]) },
+    });
+    assertNames(denied.problems, 'spec.be.configMapRef.name', 'you may not get ConfigMap tenant-a/conf');
+    const unchanged = validateDorisCluster({
+      object,
+      oldObject: object,
+      namespace: 'tenant-a',
+      facts: { ...facts, ownConfigMaps: new Map([['conf', { exists: true, readable: false }]]) },
+    });
+    assert.deepEqual(
+      unchanged.problems,
+      [],
+      'a reference another user made is not re-checked on an unrelated update',
+    );
+    const missing = validateDorisCluster({
+      object,
+      namespace: 'tenant-a',
+      facts: { ...facts, ownConfigMaps: new Map([['conf', { exists: false, readable: true }]]) },
+    });
+    assert.deepEqual(missing.problems, []);
+    assert.ok(
+      missing.warnings.some((w) => w.startsWith('spec.be.configMapRef.name: ConfigMap conf does not exist')),
+    );
+  });
+});

@@ -24,17 +24,44 @@ export async function runEntrypoint(sim: Simulator, m: Member, signal: AbortSign
     return;
   }
   for (;;) {
+    // The kubelet's startup probe: a container whose ports are not open within the budget is
+    // killed and started again (its entrypoint runs anew), however far its start had come.
+    const container = new AbortController();
+    const stop = () => container.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    const budget = m.spec.startupBudgetMs;
+    let probeKilled = false;
+    const probe =
+      budget === undefined
+        ? undefined
+        : setTimeout(() => {
+            if (m.shouldListen()) return;
+            probeKilled = true;
+            container.abort();
+          }, budget);
     try {
-      if (m.spec.kind === 'fe') await feEntrypoint(sim, m, signal);
-      else await registerAndStart(sim, m, signal);
-      return;
+      if (m.spec.kind === 'fe') await feEntrypoint(sim, m, container.signal);
+      else await registerAndStart(sim, m, container.signal);
+      if (!probeKilled) return;
     } catch (err) {
       if (signal.aborted) return;
-      if (!(err instanceof Crash)) throw err;
-      sim.record(m, `entrypoint exited 1: ${err.message}; the container restarts`);
-      await sleep(sim.timing.retryMs * 5, undefined, { signal }).catch(() => {});
-      if (signal.aborted) return;
+      if (!probeKilled) {
+        if (!(err instanceof Crash)) throw err;
+        sim.record(m, `entrypoint exited 1: ${err.message}; the container restarts`);
+      }
+    } finally {
+      clearTimeout(probe);
+      signal.removeEventListener('abort', stop);
     }
+    if (signal.aborted) return;
+    if (probeKilled) {
+      m.killed(
+        `the startup probe failed for ${Math.round((budget ?? 0) / 1000)} s: the kubelet kills the container`,
+      );
+      m.state = 'starting';
+    }
+    await sleep(sim.timing.retryMs * 5, undefined, { signal }).catch(() => {});
+    if (signal.aborted) return;
   }
 }
 
@@ -50,6 +77,8 @@ async function feEntrypoint(sim: Simulator, m: Member, signal: AbortSignal): Pro
     // (`System.exit(-1)` on any Throwable, fe/fe-core/.../DorisFE.java); only new storage helps.
     if (sim.damagedMeta.has(m.spec.storageId))
       throw new Crash('failed to load the metadata image: the doris-meta volume is damaged, exit');
+    // `./doris-debug --component fe` runs only on this path (fe_entrypoint.sh, with meta).
+    if (await debugged(sim, m, signal)) return;
     crashIfFaulted(sim, m);
     refuseBadStart(m);
     await sim.startFrontend(m, meta.cluster, meta.name, signal);
@@ -106,6 +135,20 @@ function refuseBadStart(m: Member): void {
   if (why !== undefined) throw new Crash(`start script: ${why}`);
 }
 
+/**
+ * The images' debug run mode: `./doris-debug` (apache/doris-operator cmd/doris-debug) reads
+ * /etc/podinfo/annotations and, when `selectdb.com.doris/runmode` (or `apache.org.doris/runmode`,
+ * operator 25.5.2+) is `debug`, serves forever instead of returning: Doris never starts, the
+ * container stays up for a person to exec into. True when it held the member until the pod went.
+ */
+async function debugged(sim: Simulator, m: Member, signal: AbortSignal): Promise<boolean> {
+  const a = m.spec.annotations ?? {};
+  if (a['selectdb.com.doris/runmode'] !== 'debug' && a['apache.org.doris/runmode'] !== 'debug') return false;
+  sim.record(m, `start component ${m.spec.kind} for debugging.....`);
+  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  return true;
+}
+
 /** Control API fault: the process exits as soon as it starts (a bad config, a full disk): a crash loop. */
 function crashIfFaulted(sim: Simulator, m: Member): void {
   if (sim.crashLooping.has(m.spec.key)) throw new Crash('the process exited at start (crash-loop fault)');
@@ -146,7 +189,9 @@ async function registerAndStart(sim: Simulator, m: Member, signal: AbortSignal):
     }
     await sleep(sim.timing.retryMs, undefined, { signal }).catch(() => {});
   }
-  // be_entrypoint.sh then runs `start_be.sh --console`, which checks the host first.
+  // be_entrypoint.sh runs `./doris-debug --component be`, then `start_be.sh --console`, which
+  // checks the host first.
+  if (isBe && (await debugged(sim, m, signal))) return;
   refuseBadStart(m);
   await sleep(sim.timing.processStartMs, undefined, { signal }).catch(() => {});
   if (signal.aborted) return;

@@ -40,10 +40,17 @@ export interface MemberSpec {
   /** The PVC uid holding doris-meta or storage; the pod uid when there is none. */
   readonly storageId: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** The pod's annotations, as the entrypoints read them from /etc/podinfo/annotations. */
+  readonly annotations?: Readonly<Record<string, string>>;
   readonly cpuCores: number;
   readonly memoryBytes: number;
   /** The node's kernel and the container's limits, as the start scripts read them (kube/host.ts). */
   readonly hostView?: HostView;
+  /**
+   * The kubelet's startup probe budget (initial delay + period x failure threshold): a container
+   * whose ports are not open by then is killed and started again.
+   */
+  readonly startupBudgetMs?: number;
   /** An init container failed: the main container never starts. */
   readonly initError?: string;
 }

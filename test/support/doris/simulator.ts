@@ -53,6 +53,8 @@ export class Simulator {
   private running = false;
   /** Faults: members (`ns/pod`) whose FE process exits as soon as it starts. */
   readonly crashLooping = new Set<string>();
+  /** FE members (`ns/pod`) whose process takes this much longer to start: a large metadata replay. */
+  readonly replayMs = new Map<string, number>();
   /**
    * Faults: FE storage (by storage identity) whose metadata is damaged. The FE cannot load it and
    * exits at every start; an empty volume (a new claim) cures it.
@@ -284,7 +286,7 @@ export class Simulator {
 
   /** pod 0 found no master: it starts alone and becomes the master of a new cluster. */
   async foundCluster(m: Member, signal: AbortSignal): Promise<void> {
-    await sleep(this.timing.processStartMs, undefined, { signal }).catch(() => {});
+    await sleep(this.startMsOf(m), undefined, { signal }).catch(() => {});
     if (signal.aborted) return;
     const key = `${m.spec.namespace}/${m.spec.name.replace(/-\d+$/, '')}`;
     const previous = this.clusters.get(key);
@@ -312,8 +314,13 @@ export class Simulator {
    */
   async startFrontend(m: Member, clusterKey: string, name: string, signal: AbortSignal): Promise<void> {
     this.meta.set(m.spec.storageId, { cluster: clusterKey, name });
-    await sleep(this.timing.processStartMs, undefined, { signal }).catch(() => {});
+    await sleep(this.startMsOf(m), undefined, { signal }).catch(() => {});
     if (!signal.aborted) this.run(m, clusterKey, name);
+  }
+
+  /** How long an FE process takes to open its ports: the start time plus its metadata replay. */
+  private startMsOf(m: Member): number {
+    return this.timing.processStartMs + (this.replayMs.get(m.spec.key) ?? 0);
   }
 
   private run(m: Member, clusterKey: string, name: string): void {

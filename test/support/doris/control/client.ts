@@ -45,6 +45,14 @@ export class SimulatorClient {
     return this.call('POST', '/members/crashloop', { member, on });
   }
 
+  /**
+   * An FE member (`ns/pod`, also before its pod exists) whose process takes `ms` more to open its
+   * ports at every start, as an FE replaying a large metadata image does; 0 clears it.
+   */
+  setReplay(member: string, ms: number): Promise<object> {
+    return this.call('POST', '/members/replay', { member, ms });
+  }
+
   /** Cuts a member off the network (ports closed, heartbeats fail) or brings it back. */
   setReachable(member: string, reachable: boolean): Promise<MemberSummary> {
     return this.call('POST', '/members/network', { member, reachable });

@@ -247,6 +247,13 @@ export class ControlServer {
         else sim.crashLooping.delete(b.member);
         return this.send(res, 200, { crashLooping: [...sim.crashLooping] });
       }
+      case 'POST /members/replay': {
+        if (typeof b.member !== 'string' || typeof b.ms !== 'number')
+          throw new HttpError(400, 'member (ns/pod) and ms (the metadata replay time) are required');
+        if (b.ms > 0) sim.replayMs.set(b.member, b.ms);
+        else sim.replayMs.delete(b.member);
+        return this.send(res, 200, { replayMs: Object.fromEntries(sim.replayMs) });
+      }
       case 'POST /statements/stall': {
         if (typeof b.pattern !== 'string' || typeof b.ms !== 'number')
           throw new HttpError(400, 'pattern (a regular expression) and ms are required');

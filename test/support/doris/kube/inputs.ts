@@ -35,6 +35,16 @@ export function parseConf(text: string): Record<string, string> {
   return out;
 }
 
+/** The startup probe's budget, as the kubelet counts it (Kubernetes' defaults: period 10 s, 3 failures). */
+function startupBudget(c: Container): { startupBudgetMs?: number } {
+  const p = c.startupProbe;
+  if (p === undefined) return {};
+  return {
+    startupBudgetMs:
+      ((p.initialDelaySeconds ?? 0) + (p.periodSeconds ?? 10) * (p.failureThreshold ?? 3)) * 1000,
+  };
+}
+
 const expand = (text: string, env: Readonly<Record<string, string>>): string =>
   text.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name: string) => env[name] ?? m);
 
@@ -107,9 +117,11 @@ export class PodInputs {
       ...(user !== undefined && password !== undefined ? { basicAuth: { username: user, password } } : {}),
       storageId: (await this.claimUid(pod, container, dataDir)) ?? pod.metadata.uid,
       labels: pod.metadata.labels ?? {},
+      annotations: pod.metadata.annotations ?? {},
       cpuCores: Math.max(1, Math.ceil(parseQuantity(limits.cpu ?? '4') ?? 4)),
       memoryBytes: parseQuantity(limits.memory ?? '16Gi') ?? 16 * 1024 ** 3,
       ...(prepared.ok ? { hostView: prepared.host } : { initError: prepared.error }),
+      ...startupBudget(container),
     };
   }
 

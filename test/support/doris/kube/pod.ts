@@ -31,6 +31,11 @@ export interface Container {
     readonly requests?: Record<string, string>;
   };
   readonly securityContext?: { readonly privileged?: boolean };
+  readonly startupProbe?: {
+    readonly initialDelaySeconds?: number;
+    readonly periodSeconds?: number;
+    readonly failureThreshold?: number;
+  };
 }
 
 export interface Volume {
