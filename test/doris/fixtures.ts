@@ -84,7 +84,17 @@ function statefulSet(component: 'fe' | 'be', replicas: number, f: DorisFixture):
             {
               name: component,
               image: `apache/doris:${component}-${f.version ?? '2.1.7'}`,
-              command: [`/opt/apache-doris/${component}_entrypoint.sh`],
+              // The official operator runs the script directly; on nodes whose runtime starts
+              // containers at 1024 open files (containerd 2) start_be.sh would stop, so the BE here
+              // raises its limit first, as an administrator there must.
+              command: fe
+                ? ['/opt/apache-doris/fe_entrypoint.sh']
+                : [
+                    '/bin/bash',
+                    '-c',
+                    'ulimit -n "$(ulimit -Hn)"; exec /opt/apache-doris/be_entrypoint.sh "$@"',
+                    'be_entrypoint.sh',
+                  ],
               args: ['$(ENV_FE_ADDR)'],
               env: [
                 { name: 'ENV_FE_ADDR', value: 'doris-fe-service' },
