@@ -122,8 +122,53 @@ export function checkConfig(spec: Spec, out: Collector): void {
     }
     checkMemory(c, s, config, out);
     if (String(config.enable_all_http_auth).toLowerCase() === 'true') warnHttpAuth(c, out);
+    if (c === 'fe') checkVariables(s, config, out);
   }
 }
+
+/**
+ * The FE replaces every `${NAME}` in fe.conf from a system property or its environment and exits
+ * when it finds neither ("no such env variable: NAME", fe-common ConfigBase.replacedByEnv).
+ */
+function checkVariables(s: ComponentSpec, config: Record<string, string>, out: Collector): void {
+  const env = new Set([
+    ...fePresetVariables,
+    ...((s.pod?.env ?? []) as { name?: string }[]).map((e) => String(e.name)),
+    ...Object.keys(config).filter((k) => /^[A-Z][A-Z_0-9]*$/.test(k)),
+  ]);
+  for (const [key, value] of Object.entries(config)) {
+    for (const m of value.matchAll(/\$\{([^}]*)\}/g)) {
+      if (!env.has(m[1] ?? ''))
+        out.problem(
+          at('spec.fe.config', key),
+          value,
+          `\${${m[1]}} is neither in the FE's environment nor a key of fe.conf: the FE would exit at start ` +
+            `("no such env variable: ${m[1]}"); set it in spec.fe.pod.env or write the value itself`,
+        );
+    }
+  }
+}
+
+/** What the FE's environment holds without the user: the image's, the start script's and the operator's. */
+const fePresetVariables = [
+  'DORIS_HOME',
+  'JAVA_HOME',
+  'LOG_DIR',
+  'PID_DIR',
+  'PATH',
+  'HOME',
+  'HOSTNAME',
+  'CUR_DATE',
+  'ENV_FE_ADDR',
+  'FE_QUERY_PORT',
+  'ELECT_NUMBER',
+  'DORIS_ROOT',
+  'CONFIGMAP_MOUNT_PATH',
+  'POD_NAME',
+  'POD_NAMESPACE',
+  'POD_IP',
+  'HOST_IP',
+];
 
 /**
  * `enable_all_http_auth=true` puts a Doris login in front of every HTTP endpoint: the FE answers

@@ -128,9 +128,19 @@ function checkMounts(
   }
 }
 
+/** start_fe.sh and start_be.sh exit when any of these is set (2.0-3.0, `env '...' = '...', need unset it`). */
+const proxyVariables = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY'];
+
 function checkEnv(c: Component, pod: Json, out: Collector): void {
   for (const [i, env] of list(pod.env).entries()) {
     const path = at(`spec.${c}.pod.env`, i);
+    if (c !== 'broker' && proxyVariables.includes(String(env.name)))
+      out.problem(
+        `${path}.name`,
+        env.name,
+        `the ${label(c)} start script exits when ${String(env.name)} is set (it refuses proxies for the ` +
+          'process); configure proxies for external catalogs in their own properties instead',
+      );
     if (env.value !== undefined && env.valueFrom !== undefined) {
       out.problem(path, env.name, `${show(env.name)} sets both value and valueFrom: keep one`);
     }

@@ -324,3 +324,41 @@ describe('DorisCluster validation: what the images need', () => {
     );
   });
 });
+
+describe('DorisCluster validation: what the start scripts refuse', () => {
+  const problems = (spec: object) =>
+    validateDorisCluster({
+      object: defaultDorisCluster(baseCluster('c1', { spec })),
+      namespace: 'tenant-a',
+      facts,
+    }).problems;
+
+  test('a proxy variable in the FE, BE or CN environment is refused (start_fe.sh and start_be.sh exit)', () => {
+    for (const c of ['fe', 'be'])
+      assertNames(
+        problems({ [c]: { pod: { env: [{ name: 'HTTPS_PROXY', value: 'http://proxy:3128' }] } } }),
+        `spec.${c}.pod.env[0].name`,
+        'start script exits when HTTPS_PROXY is set',
+      );
+    assert.deepEqual(problems({ fe: { pod: { env: [{ name: 'NO_PROXY', value: 'x' }] } } }), []);
+  });
+
+  test('an fe.conf value naming a variable the FE cannot resolve is refused; one it can is not', () => {
+    const ref = (name: string) => `\${${name}}/audit`;
+    assertNames(
+      problems({ fe: { config: { audit_log_dir: ref('AUDIT_HOME') } } }),
+      'spec.fe.config.audit_log_dir',
+      'no such env variable: AUDIT_HOME',
+    );
+    assert.deepEqual(problems({ fe: { config: { audit_log_dir: ref('DORIS_HOME') } } }), []);
+    assert.deepEqual(
+      problems({
+        fe: {
+          config: { audit_log_dir: ref('AUDIT_HOME') },
+          pod: { env: [{ name: 'AUDIT_HOME', value: '/a' }] },
+        },
+      }),
+      [],
+    );
+  });
+});
