@@ -210,6 +210,8 @@ test('workloads: restricted security context, probes, resources, two replicas wi
       assert.equal(s.metadata.labels?.[k], v);
     assert.ok(s.spec.ports.some((p: { name: string }) => p.name === sm.spec.endpoints[0].port));
   }
+  // The operator's series keep the namespace and cluster they name (DorisOperationStuck's labels).
+  assert.equal(sm.spec.endpoints[0].honorLabels, true);
 });
 
 test('the webhook configurations are the ones the webhook process builds', async () => {
