@@ -28,7 +28,7 @@ export function plan(input: PlanInput, members: readonly Member[] = buildMembers
 
   // A failed FE being rebuilt comes before anything else that takes members away (one at a time).
   const rebuild = planFrontendRebuild(input, members);
-  if (rebuild !== undefined) return gate(input, members, rebuild);
+  if (rebuild !== undefined) return gate(input, members, held(input, rebuild));
 
   const restarting = unconfirmedRestart(input, members);
   if (restarting !== undefined) return waitForRestart(input, restarting);
@@ -38,7 +38,24 @@ export function plan(input: PlanInput, members: readonly Member[] = buildMembers
     components.map((c) => planStaleRegistrations(input, c)).find((s) => s !== undefined) ??
     planDeadComputeNode(input, members) ??
     planRollout(input, members);
-  return gate(input, members, next);
+  return gate(input, members, next === undefined ? undefined : held(input, next));
+}
+
+/**
+ * `spec.rollout.paused` holds every disruptive step: a failover's drop and claim deletion and a
+ * scale-in's as much as a rollout's restarts. Growth goes on.
+ */
+function held(input: PlanInput, step: Step): Step {
+  if (!input.spec.rollout.paused || !isDisruptive(step)) return step;
+  const reason = `${step.reason}: held while the cluster is paused (spec.rollout.paused)`;
+  return {
+    kind: 'wait',
+    reason,
+    afterMs: 30_000,
+    ...(step.kind !== 'wait' && step.operation !== undefined
+      ? { operation: { ...step.operation, message: reason } }
+      : {}),
+  };
 }
 
 /**

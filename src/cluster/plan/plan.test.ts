@@ -976,3 +976,17 @@ test('debug mode: a member its pod puts in debug mode is neither failed over nor
   assert.equal(describe(step), 'wait', 'no pod deleted while be-0 is debugged');
   assert.match(step?.kind === 'wait' ? step.reason : '', /doris-be-0/);
 });
+
+test('FE failover: spec.rollout.paused holds a decided rebuild before its drop and its claim deletion', () => {
+  const failed = feDown(input({ fe: 4, specFe: 4 }), 3);
+  const due = after(after(failed, 4), 1 + 1 / 60);
+  const decided = { ...due, failures: { fe: feFailures(due) } };
+  assert.equal(describe(plan(decided)), 'sql dropFrontend doris-fe-3', 'unpaused: dropped');
+  const paused = {
+    ...decided,
+    spec: { ...decided.spec, rollout: { ...decided.spec.rollout, paused: true } },
+  };
+  const held = plan(paused);
+  assert.equal(describe(held), 'wait');
+  assert.match(held?.kind === 'wait' ? held.reason : '', /held while the cluster is paused/);
+});
