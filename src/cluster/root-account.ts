@@ -131,10 +131,16 @@ export async function secureRoot(
     await remember();
     return true;
   }
+  // Only Doris' own refusal of every password says root was changed by hand; an FE that does not
+  // answer yet (a new cluster's, still starting) says nothing, and the next pass tries again.
+  let refusedAll = already.denied;
   for (const old of [{ user: 'root', password: '' }, known]) {
     if (old === undefined) continue;
     const attempt = await login(feIp, old);
-    if (!attempt.ok) continue;
+    if (!attempt.ok) {
+      refusedAll &&= attempt.denied;
+      continue;
+    }
     try {
       // Once root has a password, the entrypoints register new members with this account: it must
       // hold NODE_PRIV (and ADMIN_PRIV for the operator) before root is closed.
@@ -163,6 +169,7 @@ export async function secureRoot(
     );
     return true;
   }
+  if (!refusedAll) return false;
   await manager.events.record(
     cluster,
     'Warning',

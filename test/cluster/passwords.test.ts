@@ -7,8 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { builtin, collectionPath } from '../../src/kube/resources.ts';
 import { createInitializer, feIp, mysqlClient, putSecret, waitPhase } from '../initializer/support.ts';
-import { eventually, newNamespace } from '../support/env.ts';
+import { eventually, newNamespace, testEnv } from '../support/env.ts';
 import { createAuthSecret, createCluster, operatorProcess, waitReady } from './support.ts';
 
 const nasty = (who: string) => `${who}'s ''pass'' \\ \\'x\\' "q" ;--#`;
@@ -45,4 +46,15 @@ test("passwords of quotes, backslashes and '' work for the operator's account, r
       `${user}: wrong password refused`,
     );
   }
+  // A new cluster's root is secured without a word of root having been "changed by hand".
+  const { client } = await testEnv();
+  const events = await client.request<{ items: { reason: string; note: string }[] }>({
+    method: 'GET',
+    path: collectionPath(builtin.Event, ns),
+  });
+  assert.deepEqual(
+    events.items.filter((e) => e.reason === 'RootNotSecured').map((e) => e.note),
+    [],
+  );
+  assert.ok(events.items.some((e) => e.reason === 'RootSecured'));
 });
