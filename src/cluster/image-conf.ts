@@ -30,7 +30,7 @@ export function releaseLineOf(imageOrVersion: string): ReleaseLine {
 
 const CUR_DATE = '`date +%Y%m%d-%H%M%S`';
 /** The FE heap of the images' fe.conf, in MiB. */
-export const imageFeHeapMiB = 8192;
+const imageFeHeapMiB = 8192;
 
 const feJvm = {
   JAVA_OPTS:

@@ -38,9 +38,7 @@ export interface PodView {
  * blocks on the FE query port or BE heartbeat port instead of starting Doris when the run mode is
  * `debug` (apache/doris-operator cmd/doris-debug; `apache.org.doris/runmode` from operator 25.5.2).
  */
-export const debugModeAnnotations = ['selectdb.com.doris/runmode', 'apache.org.doris/runmode'] as const;
-/** fe_entrypoint.sh starts an FE with existing metadata with `--metadata_failure_recovery` when present. */
-export const recoveryAnnotation = 'selectdb.com.doris/recovery';
+const debugModeAnnotations = ['selectdb.com.doris/runmode', 'apache.org.doris/runmode'] as const;
 
 export type DorisView =
   | {

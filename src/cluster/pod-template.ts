@@ -210,7 +210,7 @@ function entrypoint(c: Component, script: string): { command: string[]; args: st
 }
 
 /** The minimum start_be.sh accepts (2.0 L67-72, 2.1 L69-73, 3.0 L180-184). */
-export const minMaxMapCount = 2_000_000;
+const minMaxMapCount = 2_000_000;
 
 /**
  * A privileged init container that raises the node's vm.max_map_count, never lowering it (other

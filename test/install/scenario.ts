@@ -15,7 +15,7 @@ import {
 } from '../../src/api/v1alpha1/index.ts';
 import { builtin, collectionPath, objectPath } from '../../src/kube/resources.ts';
 import type { KubeObject } from '../../src/runtime/object.ts';
-import { getCluster, waitReady } from '../cluster/support.ts';
+import { createAuthSecret as createBasicAuth, getCluster, waitReady } from '../cluster/support.ts';
 import { eventually, testEnv } from '../support/env.ts';
 import { listAs } from './install.ts';
 import { kubectl, toYamlStream } from './tools.ts';
@@ -40,19 +40,9 @@ export function clusterManifest(
   };
 }
 
-export async function createAuthSecret(namespace: string, name = 'doris-admin'): Promise<void> {
-  const { client } = await testEnv();
-  await client.request({
-    method: 'POST',
-    path: collectionPath(builtin.Secret, namespace),
-    body: {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: 'kubernetes.io/basic-auth',
-      metadata: { name },
-      stringData: { username: 'admin', password: 'install-test' },
-    },
-  });
+/** The clusters' auth Secret (a kubernetes.io/basic-auth Secret for Doris' `admin`). */
+export function createAuthSecret(namespace: string, name = 'doris-admin'): Promise<void> {
+  return createBasicAuth(namespace, name, 'admin', 'install-test');
 }
 
 /** `kubectl apply` as admin: through the admission webhook. Returns stderr (warnings) or throws. */
